@@ -1,0 +1,128 @@
+/**
+ * Environment -> one validated, typed Config. This is the only module that reads process.env.
+ * Variable names are a contract (see DESIGN.md and the README's configuration table).
+ */
+
+export const LLAMA_CLOUD_DEFAULT_BASE_URL = 'https://api.cloud.llamaindex.ai';
+
+/** Where upstream calls go, decided once at start-up. */
+export type UpstreamMode =
+  | { kind: 'custom'; baseUrl: string }
+  | { kind: 'llamacloud'; baseUrl: string }
+  | { kind: 'sandbox' };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  upstream: UpstreamMode;
+  /** Server-side credential, used when a request brings none. Never log it. */
+  apiKey: string | undefined;
+  upstreamTimeoutMs: number;
+  upstreamMaxRetries: number;
+  maxPageSize: number;
+  defaultPageSize: number;
+  maxUpstreamCallsPerOperation: number;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** An empty variable counts as unset. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) {
+    throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function baseUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must use http or https, got ${url.protocol}`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError(`${name} must not contain credentials, a query or a fragment`);
+  }
+  // Normalise away a trailing slash so paths can be appended with one rule.
+  return url.toString().replace(/\/+$/, '');
+}
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+export function loadConfig(env: Env = process.env): Config {
+  const apiKey = read(env, 'LLAMA_CLOUD_API_KEY');
+  const customBaseUrl = read(env, 'LLAMA_CLOUD_BASE_URL');
+  const upstream: UpstreamMode = customBaseUrl
+    ? { kind: 'custom', baseUrl: baseUrl(customBaseUrl, 'LLAMA_CLOUD_BASE_URL') }
+    : apiKey
+      ? { kind: 'llamacloud', baseUrl: LLAMA_CLOUD_DEFAULT_BASE_URL }
+      : { kind: 'sandbox' };
+
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  }
+
+  const maxPageSize = integer(env, 'MAX_PAGE_SIZE', 100, 1, 10_000);
+  const defaultPageSize = integer(env, 'DEFAULT_PAGE_SIZE', 20, 1, 10_000);
+  if (defaultPageSize > maxPageSize) {
+    throw new ConfigError(
+      `DEFAULT_PAGE_SIZE (${defaultPageSize}) must not exceed MAX_PAGE_SIZE (${maxPageSize})`,
+    );
+  }
+
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65_535),
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    upstream,
+    apiKey,
+    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    upstreamMaxRetries: integer(env, 'UPSTREAM_MAX_RETRIES', 2, 0, 10),
+    maxPageSize,
+    defaultPageSize,
+    maxUpstreamCallsPerOperation: integer(env, 'MAX_UPSTREAM_CALLS_PER_OPERATION', 25, 1, 1_000),
+    logLevel,
+  };
+}
+
+/** One line for the start-up log: where calls go, never the key. */
+export function describeUpstream(mode: UpstreamMode, sandboxUrl?: string): string {
+  switch (mode.kind) {
+    case 'custom':
+      return `upstream ${mode.baseUrl} (LLAMA_CLOUD_BASE_URL)`;
+    case 'llamacloud':
+      return `upstream LlamaCloud ${mode.baseUrl}`;
+    case 'sandbox':
+      return `SANDBOX upstream with demo data at ${sandboxUrl ?? '(not started)'}: no LLAMA_CLOUD_API_KEY or LLAMA_CLOUD_BASE_URL set, no real LlamaCloud data`;
+  }
+}

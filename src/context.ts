@@ -1,0 +1,69 @@
+/**
+ * Per-request context: who is calling (credential), and a fresh ChatApi (dedupe cache, call
+ * budget) so nothing cached is ever shared between two requests or two credentials.
+ */
+import { randomUUID } from 'node:crypto';
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { Config } from './config.js';
+import { ErrorCode, gatewayError } from './errors.js';
+import { ChatApi } from './upstream/chat-api.js';
+import type { UpstreamClient } from './upstream/client.js';
+
+/** What the gateway adds to Yoga's context for each request. */
+export interface RequestContext {
+  requestId: string;
+  config: Config;
+  /** Upstream access for this operation; throws UNAUTHENTICATED when there is no credential. */
+  chatApi(): ChatApi;
+}
+
+/** The context resolvers see. */
+export type GatewayContext = YogaInitialContext & RequestContext;
+
+export interface ContextDeps {
+  config: Config;
+  client: UpstreamClient;
+  /** Sandbox mode needs no key. */
+  credentialRequired: boolean;
+}
+
+/** `Authorization: Bearer <token>` -> token; anything else -> undefined or an error. */
+function bearerToken(header: string | null): string | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) {
+    throw gatewayError(
+      ErrorCode.UNAUTHENTICATED,
+      'The Authorization header must be "Bearer <LlamaCloud API key>".',
+    );
+  }
+  return match[1];
+}
+
+export function createContextFactory(deps: ContextDeps) {
+  return (initial: YogaInitialContext): RequestContext => {
+    const { request } = initial;
+    const requestId = request.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
+    let api: ChatApi | undefined;
+    return {
+      requestId,
+      config: deps.config,
+      chatApi() {
+        if (api) return api;
+        const credential = bearerToken(request.headers.get('authorization')) ?? deps.config.apiKey;
+        if (credential === undefined && deps.credentialRequired) {
+          throw gatewayError(
+            ErrorCode.UNAUTHENTICATED,
+            'No LlamaCloud API key: send "Authorization: Bearer <key>" or set LLAMA_CLOUD_API_KEY on the gateway.',
+          );
+        }
+        api = new ChatApi({
+          client: deps.client,
+          maxCalls: deps.config.maxUpstreamCallsPerOperation,
+          call: { credential, signal: request.signal, headers: { 'x-request-id': requestId } },
+        });
+        return api;
+      },
+    };
+  };
+}

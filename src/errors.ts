@@ -1,0 +1,103 @@
+/**
+ * The GraphQL error model of DESIGN.md: every error a client sees carries `extensions.code`.
+ * Messages are short and safe: no stack, no key, no internal host.
+ */
+import { GraphQLError } from 'graphql';
+import { UpstreamError } from './upstream/errors.js';
+
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  RATE_LIMITED: 'RATE_LIMITED',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function gatewayError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const badUserInput = (message: string, argument?: string) =>
+  gatewayError(ErrorCode.BAD_USER_INPUT, message, argument ? { argument } : {});
+
+/** Upstream failure (HTTP terms) -> GraphQL error (DESIGN.md's table). */
+export function toGraphQLError(error: UpstreamError): GraphQLError {
+  const f = error.failure;
+  switch (f.kind) {
+    case 'timeout':
+      return gatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The LlamaCloud API did not answer in time.');
+    case 'network':
+      return gatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The LlamaCloud API is unreachable.');
+    case 'aborted':
+      return gatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The request was cancelled.');
+    case 'bad_response':
+      return gatewayError(
+        ErrorCode.UPSTREAM_BAD_RESPONSE,
+        `The LlamaCloud API sent an unexpected response: ${f.reason}${f.path ? ` at ${f.path}` : ''}.`,
+        f.path ? { path: f.path } : {},
+      );
+    case 'status': {
+      const upstream = { upstreamStatus: f.status };
+      if (f.status === 401) {
+        return gatewayError(
+          ErrorCode.UNAUTHENTICATED,
+          'The LlamaCloud API rejected the credential.',
+          upstream,
+        );
+      }
+      if (f.status === 403) {
+        return gatewayError(
+          ErrorCode.FORBIDDEN,
+          'The credential may not access this resource.',
+          upstream,
+        );
+      }
+      if (f.status === 429) {
+        return gatewayError(
+          ErrorCode.RATE_LIMITED,
+          'The LlamaCloud API is rate limiting requests.',
+          {
+            ...upstream,
+            ...(f.retryAfterSeconds !== undefined && { retryAfterSeconds: f.retryAfterSeconds }),
+          },
+        );
+      }
+      if (f.status === 400 || f.status === 422) {
+        const detail = f.detail ? `: ${f.detail}` : '.';
+        return gatewayError(
+          ErrorCode.BAD_USER_INPUT,
+          `The LlamaCloud API rejected the request${detail}`,
+          upstream,
+        );
+      }
+      if (f.status === 408) {
+        return gatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The LlamaCloud API timed out.', upstream);
+      }
+      if (f.status >= 500) {
+        return gatewayError(
+          ErrorCode.UPSTREAM_UNAVAILABLE,
+          'The LlamaCloud API is unavailable.',
+          upstream,
+        );
+      }
+      return gatewayError(
+        ErrorCode.UPSTREAM_BAD_RESPONSE,
+        `The LlamaCloud API answered with unexpected status ${f.status}.`,
+        upstream,
+      );
+    }
+  }
+}
+
+/** For resolvers: rethrow anything as a client-safe GraphQL error (unknown errors stay masked). */
+export function asGraphQLError(error: unknown): unknown {
+  return error instanceof UpstreamError ? toGraphQLError(error) : error;
+}

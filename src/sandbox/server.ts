@@ -1,0 +1,185 @@
+/**
+ * The sandbox upstream: a real HTTP server implementing the documented Chat API endpoints over
+ * deterministic demo data (src/sandbox/data.ts). `npm start` runs it in-process when no
+ * upstream is configured; `npm run sandbox` runs it alone; tests read what it received.
+ */
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildDataset, SANDBOX_PROJECTS } from './data.js';
+import type { SandboxSession } from './data.js';
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** Largest page the sandbox returns; bigger requests get a short page (default 50). */
+  maxPageSize?: number;
+  /** Page size when the request has none (default 20). */
+  defaultPageSize?: number;
+  /** When set, every request needs `Authorization: Bearer <one of these>`, else 401. */
+  apiKeys?: readonly string[];
+  /** Added before every answer, to model network and server time (benchmarks). */
+  latencyMs?: number;
+  seed?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+}
+
+export interface Sandbox {
+  url: string;
+  /** Every request received, oldest first. */
+  requests: RecordedRequest[];
+  /** Sessions by project id, in list order. */
+  dataset: Map<string, SandboxSession[]>;
+  close(): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: unknown,
+  ) {
+    super(typeof detail === 'string' ? detail : 'error');
+  }
+}
+
+/** Page tokens are opaque to clients; here they are base64url("<project>:<offset>"). */
+const encodeToken = (projectId: string, offset: number) =>
+  Buffer.from(`${projectId}:${offset}`).toString('base64url');
+
+function decodeToken(token: string, projectId: string): number {
+  const [project, offset] = Buffer.from(token, 'base64url').toString('utf8').split(':');
+  const value = Number(offset);
+  if (project !== projectId || !Number.isSafeInteger(value) || value < 0) {
+    throw new HttpError(400, 'Invalid page_token for this project');
+  }
+  return value;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const maxPageSize = options.maxPageSize ?? 50;
+  const defaultPageSize = options.defaultPageSize ?? 20;
+  const dataset = buildDataset(options.seed);
+  const sessionsById = new Map<string, SandboxSession>();
+  for (const sessions of dataset.values())
+    for (const s of sessions) sessionsById.set(s.summary.session_id, s);
+  const requests: RecordedRequest[] = [];
+
+  function scope(query: URLSearchParams): string {
+    for (const name of ['project_id', 'organization_id']) {
+      const value = query.get(name);
+      if (value !== null && !UUID.test(value)) {
+        throw new HttpError(422, [
+          { loc: ['query', name], msg: 'Input should be a valid UUID', type: 'uuid_parsing' },
+        ]);
+      }
+    }
+    const projectId = query.get('project_id')?.toLowerCase() ?? SANDBOX_PROJECTS[0]!.id;
+    const project = SANDBOX_PROJECTS.find((p) => p.id === projectId);
+    const organizationId = query.get('organization_id')?.toLowerCase();
+    if (!project || (organizationId && project.organizationId !== organizationId)) {
+      throw new HttpError(404, 'Project not found');
+    }
+    return project.id;
+  }
+
+  function listSessions(query: URLSearchParams) {
+    const projectId = scope(query);
+    const rawSize = query.get('page_size');
+    const pageSize = rawSize === null ? defaultPageSize : Number(rawSize);
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new HttpError(422, [
+        { loc: ['query', 'page_size'], msg: 'Input should be a positive integer' },
+      ]);
+    }
+    const token = query.get('page_token');
+    const offset = token ? decodeToken(token, projectId) : 0;
+    const all = dataset.get(projectId) ?? [];
+    const end = offset + Math.min(pageSize, maxPageSize);
+    return {
+      items: all.slice(offset, end).map((s) => s.summary),
+      next_page_token: end < all.length ? encodeToken(projectId, end) : null,
+    };
+  }
+
+  function findSession(sessionId: string, query: URLSearchParams): SandboxSession {
+    const projectId = scope(query);
+    const session = sessionsById.get(sessionId);
+    if (!session || (query.has('project_id') && session.projectId !== projectId)) {
+      throw new HttpError(404, 'Session not found');
+    }
+    return session;
+  }
+
+  function route(method: string, pathname: string, query: URLSearchParams): unknown {
+    if (method !== 'GET') throw new HttpError(405, 'Method not allowed');
+    if (pathname === '/api/v1/chat') return listSessions(query);
+    const match = /^\/api\/v1\/chat\/([^/]+)(\/summary)?$/.exec(pathname);
+    if (match) {
+      const session = findSession(decodeURIComponent(match[1]!), query);
+      return match[2] ? session.summary : { ...session.summary, events: session.events };
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  function authorise(headers: IncomingHttpHeaders): void {
+    if (!options.apiKeys) return;
+    const token = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
+    if (!token || !options.apiKeys.includes(token)) throw new HttpError(401, 'Invalid API key');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+    });
+    if (options.latencyMs) await sleep(options.latencyMs);
+    let status = 200;
+    let body: unknown;
+    try {
+      authorise(req.headers);
+      body = route(req.method ?? 'GET', url.pathname, url.searchParams);
+    } catch (error) {
+      status = error instanceof HttpError ? error.status : 500;
+      body = { detail: error instanceof HttpError ? error.detail : 'Internal Server Error' };
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    requests,
+    dataset,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

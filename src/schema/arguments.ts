@@ -1,0 +1,33 @@
+/** Validation of list/lookup arguments: bad input fails before any upstream call. */
+import type { Config } from '../config.js';
+import type { Scope } from '../domain.js';
+import { badUserInput } from '../errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function validateScope(args: {
+  projectId?: string | null | undefined;
+  organizationId?: string | null | undefined;
+}): Scope {
+  for (const name of ['projectId', 'organizationId'] as const) {
+    const value = args[name];
+    if (value != null && !UUID.test(value)) {
+      throw badUserInput(
+        `${name} must be a UUID, got ${JSON.stringify(value.slice(0, 60))}.`,
+        name,
+      );
+    }
+  }
+  return {
+    projectId: args.projectId?.toLowerCase() ?? undefined,
+    organizationId: args.organizationId?.toLowerCase() ?? undefined,
+  };
+}
+
+export function validateFirst(first: number | null | undefined, config: Config): number {
+  if (first == null) return config.defaultPageSize;
+  if (first < 0 || first > config.maxPageSize) {
+    throw badUserInput(`first must be between 0 and ${config.maxPageSize}, got ${first}.`, 'first');
+  }
+  return first;
+}

@@ -1,0 +1,50 @@
+/** The one Pothos builder. Types register themselves on it from one file per type family. */
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import type { GatewayContext } from '../context.js';
+
+export interface GatewaySchemaTypes {
+  Context: GatewayContext;
+  Scalars: {
+    /** RFC 3339 UTC strings, kept as strings so microseconds survive. */
+    DateTime: { Input: string; Output: string };
+    SafeInt: { Input: number; Output: number };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}
+
+export const builder = new SchemaBuilder<GatewaySchemaTypes>({
+  plugins: [RelayPlugin],
+  // Fields are non-null unless they say otherwise; root fields opt in to null (DESIGN.md).
+  defaultFieldNullability: false,
+  relay: {
+    // Non-null edges and nodes: a connection never holds holes, so clients need no null checks.
+    edgesFieldOptions: { nullable: false, description: 'The items of this page, in list order.' },
+    nodeFieldOptions: { nullable: false, description: 'The item at the end of this edge.' },
+    cursorType: 'String',
+    cursorFieldOptions: {
+      description: 'Opaque cursor: pass it as `after` to continue right after this item.',
+    },
+    pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
+    pageInfoTypeOptions: {
+      description: 'Relay page information (forward pagination: pass `endCursor` as `after`).',
+    },
+    hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
+    hasPreviousPageFieldOptions: {
+      description: 'Whether items precede this page (true when `after` was given).',
+    },
+    startCursorFieldOptions: {
+      description: 'Cursor of the first edge; null when there are no edges.',
+    },
+    endCursorFieldOptions: {
+      description:
+        'Cursor of the last edge; null when there are no edges. At an upstream page boundary it carries the upstream `next_page_token`.',
+    },
+  },
+});
+
+builder.queryType({
+  description: 'Chat sessions of the LlamaCloud Chat API.',
+});

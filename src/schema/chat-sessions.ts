@@ -1,0 +1,95 @@
+/** The Relay `chatSessions` connection over `GET /api/v1/chat` (DESIGN.md, "Pagination"). */
+import type { GatewayContext } from '../context.js';
+import type { ChatSession, Scope } from '../domain.js';
+import { asGraphQLError, badUserInput } from '../errors.js';
+import { assemblePage } from '../pagination/assemble.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../pagination/cursor.js';
+import type { CursorPosition } from '../pagination/cursor.js';
+import { validateFirst, validateScope } from './arguments.js';
+import { builder } from './builder.js';
+import { ChatSessionRef } from './chat-session.js';
+
+export const ChatSessionConnection = builder.connectionObject(
+  {
+    type: ChatSessionRef,
+    name: 'ChatSessionConnection',
+    description: 'A page of chat sessions, most recently updated first (upstream order).',
+  },
+  {
+    name: 'ChatSessionEdge',
+    description: 'A chat session and the cursor that resumes the list right after it.',
+  },
+);
+
+export interface ChatSessionsArgs {
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  projectId?: string | null | undefined;
+  organizationId?: string | null | undefined;
+}
+
+function decodeAfter(after: string | null | undefined, scope: Scope): CursorPosition {
+  if (after == null) return { t: null, o: 0 };
+  try {
+    return decodeCursor(after, scope);
+  } catch (error) {
+    if (error instanceof InvalidCursorError)
+      throw badUserInput(`Invalid after cursor: ${error.message}.`, 'after');
+    throw error;
+  }
+}
+
+/** Shared by Query.chatSessions and any type that scopes the list (e.g. a project). */
+export async function resolveChatSessions(args: ChatSessionsArgs, ctx: GatewayContext) {
+  // Validate everything before the first upstream call.
+  const scope = validateScope(args);
+  const first = validateFirst(args.first, ctx.config);
+  const start = decodeAfter(args.after, scope);
+  try {
+    const api = ctx.chatApi();
+    const page = await assemblePage<ChatSession>(first, start, async (pageToken, pageSize) =>
+      api.listSessions({
+        ...scope,
+        pageToken,
+        pageSize: Math.min(pageSize, ctx.config.maxPageSize),
+      }),
+    );
+    const edges = page.edges.map((edge) => ({
+      node: edge.node,
+      cursor: encodeCursor(edge.after, scope),
+    }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: args.after != null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  } catch (error) {
+    throw asGraphQLError(error);
+  }
+}
+
+builder.queryField('chatSessions', (t) =>
+  t.field({
+    type: ChatSessionConnection,
+    nullable: true,
+    description:
+      'Chat sessions of a project, as a forward-only Relay connection over `GET /api/v1/chat`. Pass `pageInfo.endCursor` as `after` to get the next page; cursors are opaque and bound to the projectId/organizationId they were issued for.',
+    args: {
+      first: t.arg.int({
+        description: 'How many sessions to return (0 to MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE).',
+      }),
+      after: t.arg.string({
+        description: 'Return sessions after this cursor (an edge cursor or endCursor).',
+      }),
+      projectId: t.arg.id({
+        description: "Project UUID; the API key's default project when omitted.",
+      }),
+      organizationId: t.arg.id({ description: 'Organization UUID.' }),
+    },
+    resolve: (_root, args, ctx) => resolveChatSessions(args, ctx),
+  }),
+);
