@@ -49,10 +49,11 @@ export class ChatApi {
   constructor(options: ChatApiOptions) {
     this.#options = options;
     const limit = pLimit(options.concurrency ?? 8);
+    // The upstream has no batch endpoint: each key is its own call, so `batch: false` keeps a
+    // fast call from waiting for slow ones; the loader still dedupes through its cache.
     this.#loader = new DataLoader(
-      async (keys) =>
-        keys.map((key) => limit(() => this.#fetch(key)).catch((error: unknown) => error as Error)),
-      { cacheKeyFn: (key) => `${key.path}?${JSON.stringify(key.query)}` },
+      async ([key]) => [await limit(() => this.#fetch(key!)).catch((error: Error) => error)],
+      { batch: false, cacheKeyFn: (key) => `${key.path}?${JSON.stringify(key.query)}` },
     );
   }
 

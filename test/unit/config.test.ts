@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, LLAMA_CLOUD_DEFAULT_BASE_URL, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the sandbox with the documented values', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      upstream: { kind: 'sandbox' },
+      apiKey: undefined,
+      upstreamTimeoutMs: 10_000,
+      upstreamMaxRetries: 2,
+      maxPageSize: 100,
+      defaultPageSize: 20,
+      maxUpstreamCallsPerOperation: 25,
+      logLevel: 'info',
+    });
+  });
+
+  it('picks the upstream mode: base URL, else key -> LlamaCloud, else sandbox; empty = unset', () => {
+    expect(loadConfig({ LLAMA_CLOUD_API_KEY: 'k' }).upstream).toEqual({
+      kind: 'llamacloud',
+      baseUrl: LLAMA_CLOUD_DEFAULT_BASE_URL,
+    });
+    expect(
+      loadConfig({ LLAMA_CLOUD_API_KEY: 'k', LLAMA_CLOUD_BASE_URL: 'http://h:1/prefix/' }).upstream,
+    ).toEqual({
+      kind: 'custom',
+      baseUrl: 'http://h:1/prefix',
+    });
+    expect(loadConfig({ LLAMA_CLOUD_API_KEY: '', LLAMA_CLOUD_BASE_URL: ' ' }).upstream).toEqual({
+      kind: 'sandbox',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be between/],
+    [{ UPSTREAM_TIMEOUT_MS: '-5' }, /UPSTREAM_TIMEOUT_MS/],
+    [{ LLAMA_CLOUD_BASE_URL: 'not a url' }, /LLAMA_CLOUD_BASE_URL must be an absolute/],
+    [{ LLAMA_CLOUD_BASE_URL: 'ftp://x' }, /LLAMA_CLOUD_BASE_URL must use http/],
+    [{ DEFAULT_PAGE_SIZE: '50', MAX_PAGE_SIZE: '10' }, /DEFAULT_PAGE_SIZE/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never puts the key into an error message', () => {
+    try {
+      loadConfig({ LLAMA_CLOUD_API_KEY: 'llx-secret', LLAMA_CLOUD_BASE_URL: 'nope' });
+    } catch (error) {
+      expect(String(error)).not.toContain('llx-secret');
+    }
+  });
+});
