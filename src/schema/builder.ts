@@ -2,6 +2,7 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
+import { decodeNodeId } from './global-id.js';
 
 export interface GatewaySchemaTypes {
   Context: GatewayContext;
@@ -9,6 +10,8 @@ export interface GatewaySchemaTypes {
     /** RFC 3339 UTC strings, kept as strings so microseconds survive. */
     DateTime: { Input: string; Output: string };
     SafeInt: { Input: number; Output: number };
+    /** Free-form JSON from the upstream (tool arguments and results, unknown events). */
+    JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
@@ -20,6 +23,25 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
   // Fields are non-null unless they say otherwise; root fields opt in to null (DESIGN.md).
   defaultFieldNullability: false,
   relay: {
+    decodeGlobalID: decodeNodeId,
+    nodeTypeOptions: {
+      description: 'An object with a global id, refetchable with `node(id:)` (Relay).',
+    },
+    idFieldOptions: {
+      description: 'Global id of this object: pass it to `node(id:)` or `nodes(ids:)`.',
+    },
+    nodeQueryOptions: {
+      description:
+        'Fetches any object by its global id; null when it does not exist. A malformed id is BAD_USER_INPUT.',
+      args: { id: { description: 'A global id (the `id` field of a Node).' } },
+    },
+    nodesQueryOptions: {
+      // Nullable list, like every root field: one bad id must not null the whole response.
+      nullable: { list: true, items: true },
+      description:
+        'Fetches objects by global id, in the order given; null entries for ids that do not exist. Any malformed id makes the whole field BAD_USER_INPUT (no upstream call is made).',
+      args: { ids: { description: 'Global ids (the `id` field of Nodes).' } },
+    },
     // Non-null edges and nodes: a connection never holds holes, so clients need no null checks.
     edgesFieldOptions: { nullable: false, description: 'The items of this page, in list order.' },
     nodeFieldOptions: { nullable: false, description: 'The item at the end of this edge.' },

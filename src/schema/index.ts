@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './chat-session.js';
 import './chat-sessions.js';
+import './chat-events.js';
 
 export function buildSchema() {
   return builder.toSchema();
