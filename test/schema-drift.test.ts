@@ -1,6 +1,6 @@
 /**
- * schema.graphql is the printed SDL: it must match the code (run `npm run schema:print` after a
- * schema change), and everything in it must be described.
+ * schema.graphql is the printed subgraph SDL: it must match the code (run `npm run schema:print`
+ * after a schema change), and everything in it must be described.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -20,6 +20,15 @@ const committed = readFileSync(new URL('../schema.graphql', import.meta.url), 'u
 describe('schema.graphql', () => {
   it('matches the code (run `npm run schema:print` if this fails)', () => {
     expect(committed).toBe(printSchemaFile());
+  });
+
+  it('is a Federation 2 subgraph SDL with its @link', () => {
+    expect(committed).toMatch(
+      /^extend schema\s+@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+"/,
+    );
+    expect(committed).toContain('type ChatSession implements Node\n  @key(fields: "sessionId")');
+    expect(committed).toContain('type Project\n  @key(fields: "id")');
+    expect(committed).toContain('type Index\n  @key(fields: "id", resolvable: false)');
   });
 
   it('describes every type, field and argument of its own', () => {

@@ -1,5 +1,7 @@
 /** The one Pothos builder. Types register themselves on it from one file per type family. */
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
 import { decodeNodeId } from './global-id.js';
@@ -19,7 +21,8 @@ export interface GatewaySchemaTypes {
 }
 
 export const builder = new SchemaBuilder<GatewaySchemaTypes>({
-  plugins: [RelayPlugin],
+  // Directives turns the federation directives into AST nodes, which the subgraph SDL printer reads.
+  plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],
   // Fields are non-null unless they say otherwise; root fields opt in to null (DESIGN.md).
   defaultFieldNullability: false,
   relay: {
@@ -52,6 +55,8 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
     pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
     pageInfoTypeOptions: {
       description: 'Relay page information (forward pagination: pass `endCursor` as `after`).',
+      // Relay's PageInfo is the same value type in every subgraph that pages.
+      shareable: true,
     },
     hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
     hasPreviousPageFieldOptions: {

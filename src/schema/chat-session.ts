@@ -1,7 +1,7 @@
 /**
  * ChatSession and ChatJobMetadata (the session summary), and every way to load one session by
- * id: `Query.chatSession` and the Relay Node (`node`/`nodes`). Both go through the per-request
- * summary loader of `GET /api/v1/chat/{session_id}/summary`.
+ * id: `Query.chatSession`, the Relay Node (`node`/`nodes`) and the federation entity key. All
+ * three go through the per-request summary loader of `GET /api/v1/chat/{session_id}/summary`.
  */
 import type { GatewayContext } from '../context.js';
 import type { ChatJobMetadata, ChatSession, SessionKey } from '../domain.js';
@@ -76,6 +76,14 @@ builder.node(ChatSessionRef, {
       resolve: (session) => session.jobMetadata,
     }),
   }),
+});
+
+// Federation: other subgraphs refer to a session by its upstream id alone, so an entity
+// reference is looked up in the credential's default project.
+builder.asEntity(ChatSessionRef, {
+  key: builder.selection<{ sessionId: string }>('sessionId'),
+  resolveReference: (ref, ctx) =>
+    loadChatSession(ctx, { sessionId: validateSessionId(ref.sessionId) }),
 });
 
 builder.queryField('chatSession', (t) =>
