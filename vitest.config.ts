@@ -1,16 +1,11 @@
-import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
-
-const require = createRequire(import.meta.url);
 
 export default defineConfig({
   resolve: {
-    alias: [
-      // graphql 16 ships CJS (main) and ESM (module) without an exports map: Node loads the CJS
-      // build for Yoga while Vite would pick the ESM one for our sources, and two GraphQLError
-      // classes break Yoga's error masking. Pin both to the one Node uses in production.
-      { find: /^graphql$/, replacement: require.resolve('graphql') },
-    ],
+    // graphql ships a CJS build ("main") and an ESM build ("module"). Node loads the CJS one for
+    // every dependency (Yoga, Pothos, @apollo/*); Vite would pick the ESM one for our sources,
+    // giving two GraphQLError classes, and Yoga would then mask our BAD_USER_INPUT errors.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -1,7 +1,10 @@
-import { lexicographicSortSchema, printSchema } from 'graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
 import { buildSchema } from '../src/schema/index.js';
 
-/** The committed SDL, exactly as printed (shared by the script and the drift test). */
+/**
+ * The committed SDL, exactly as printed (shared by the script and the drift test): the subgraph
+ * SDL with its federation `@link`, what `_service { sdl }` serves and what composition reads.
+ */
 export function printSchemaFile(): string {
-  return `${printSchema(lexicographicSortSchema(buildSchema()))}\n`;
+  return `${printSubgraphSchema(buildSchema())}\n`;
 }

@@ -21,6 +21,11 @@ export interface ChatSession {
   generatedTitle: string | null;
   indexIds: string[] | null;
   jobMetadata: ChatJobMetadata | null;
+  /**
+   * The project/organization scope the session was read in. Later calls about this session
+   * (its events) use the same scope, so they reach the same project.
+   */
+  scope: Scope;
 }
 
 /** One upstream page of `GET /api/v1/chat`. */
@@ -34,4 +39,72 @@ export interface ChatSessionPage {
 export interface Scope {
   projectId?: string | undefined;
   organizationId?: string | undefined;
+}
+
+/** Key of a single-session lookup: the session and the scope to look it up in. */
+export interface SessionKey extends Scope {
+  sessionId: string;
+}
+
+/** Usage figures of a `stop` event (same meaning as in ChatJobMetadata). */
+export interface ChatUsage {
+  durationMs: number;
+  totalInputTokens: number | null;
+  totalOutputTokens: number | null;
+  turns: number;
+}
+
+export interface ChatImageAttachment {
+  attachmentName: string;
+  sourceId: string;
+}
+
+/** Event types whose only payload is `content`. */
+export type ContentEventType = 'user_input' | 'thinking_delta' | 'thinking' | 'text_delta' | 'text';
+
+export interface ContentChatEvent {
+  type: ContentEventType;
+  content: string;
+}
+
+export interface ToolCallChatEvent {
+  type: 'tool_call';
+  callId: string;
+  name: string;
+  /** Free-form JSON, documented as an object. */
+  arguments: unknown;
+}
+
+export interface ToolResultChatEvent {
+  type: 'tool_result';
+  callId: string;
+  name: string;
+  /** Any JSON value, including null. */
+  result: unknown;
+  imageAttachment: ChatImageAttachment | null;
+}
+
+export interface StopChatEvent {
+  type: 'stop';
+  error: string | null;
+  isError: boolean;
+  usage: ChatUsage | null;
+}
+
+/** An event type the upstream docs do not list: kept whole, so clients can still read it. */
+export interface UnknownChatEvent {
+  type: string;
+  unknown: true;
+  /** The event exactly as the upstream sent it. */
+  data: Record<string, unknown>;
+}
+
+export type KnownChatEvent =
+  ContentChatEvent | ToolCallChatEvent | ToolResultChatEvent | StopChatEvent;
+export type ChatEvent = KnownChatEvent | UnknownChatEvent;
+
+/** `GET /api/v1/chat/{session_id}`: the summary plus the ordered conversation history. */
+export interface FullChatSession {
+  session: ChatSession;
+  events: ChatEvent[];
 }

@@ -3,6 +3,7 @@
  * Messages are short and safe: no stack, no key, no internal host.
  */
 import { GraphQLError } from 'graphql';
+import { BudgetExceededError } from './upstream/chat-api.js';
 import { UpstreamError } from './upstream/errors.js';
 
 export const ErrorCode = {
@@ -99,5 +100,22 @@ export function toGraphQLError(error: UpstreamError): GraphQLError {
 
 /** For resolvers: rethrow anything as a client-safe GraphQL error (unknown errors stay masked). */
 export function asGraphQLError(error: unknown): unknown {
-  return error instanceof UpstreamError ? toGraphQLError(error) : error;
+  if (error instanceof UpstreamError) return toGraphQLError(error);
+  if (error instanceof BudgetExceededError) {
+    return gatewayError(
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `This operation needs more than ${error.limit} upstream calls (MAX_UPSTREAM_CALLS_PER_OPERATION).`,
+      { maxUpstreamCalls: error.limit },
+    );
+  }
+  return error;
+}
+
+/** Runs an upstream-backed step of a resolver, rethrowing failures as client-safe errors. */
+export async function upstream<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asGraphQLError(error);
+  }
 }

@@ -31,3 +31,25 @@ export function validateFirst(first: number | null | undefined, config: Config):
   }
   return first;
 }
+
+/** Longer ids are refused before they reach a URL; real ones are short (e.g. "ses-abc123"). */
+const MAX_SESSION_ID_LENGTH = 1024;
+
+/**
+ * A session id becomes one URL path segment (percent-encoded by the upstream client). Empty,
+ * "." and ".." would still be read as dot-segments by servers and proxies, so they are refused.
+ */
+export function validateSessionId(sessionId: string, argument = 'sessionId'): string {
+  if (
+    sessionId === '' ||
+    sessionId === '.' ||
+    sessionId === '..' ||
+    sessionId.length > MAX_SESSION_ID_LENGTH
+  ) {
+    throw badUserInput(
+      `${argument} must be a session id, got ${JSON.stringify(sessionId.slice(0, 60))}.`,
+      argument,
+    );
+  }
+  return sessionId;
+}

@@ -1,7 +1,10 @@
 /** The one Pothos builder. Types register themselves on it from one file per type family. */
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
+import { decodeNodeId } from './global-id.js';
 
 export interface GatewaySchemaTypes {
   Context: GatewayContext;
@@ -9,6 +12,8 @@ export interface GatewaySchemaTypes {
     /** RFC 3339 UTC strings, kept as strings so microseconds survive. */
     DateTime: { Input: string; Output: string };
     SafeInt: { Input: number; Output: number };
+    /** Free-form JSON from the upstream (tool arguments and results, unknown events). */
+    JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
@@ -16,10 +21,30 @@ export interface GatewaySchemaTypes {
 }
 
 export const builder = new SchemaBuilder<GatewaySchemaTypes>({
-  plugins: [RelayPlugin],
+  // Directives turns the federation directives into AST nodes, which the subgraph SDL printer reads.
+  plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],
   // Fields are non-null unless they say otherwise; root fields opt in to null (DESIGN.md).
   defaultFieldNullability: false,
   relay: {
+    decodeGlobalID: decodeNodeId,
+    nodeTypeOptions: {
+      description: 'An object with a global id, refetchable with `node(id:)` (Relay).',
+    },
+    idFieldOptions: {
+      description: 'Global id of this object: pass it to `node(id:)` or `nodes(ids:)`.',
+    },
+    nodeQueryOptions: {
+      description:
+        'Fetches any object by its global id; null when it does not exist. A malformed id is BAD_USER_INPUT.',
+      args: { id: { description: 'A global id (the `id` field of a Node).' } },
+    },
+    nodesQueryOptions: {
+      // Nullable list, like every root field: one bad id must not null the whole response.
+      nullable: { list: true, items: true },
+      description:
+        'Fetches objects by global id, in the order given; null entries for ids that do not exist. Any malformed id makes the whole field BAD_USER_INPUT (no upstream call is made).',
+      args: { ids: { description: 'Global ids (the `id` field of Nodes).' } },
+    },
     // Non-null edges and nodes: a connection never holds holes, so clients need no null checks.
     edgesFieldOptions: { nullable: false, description: 'The items of this page, in list order.' },
     nodeFieldOptions: { nullable: false, description: 'The item at the end of this edge.' },
@@ -30,6 +55,8 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
     pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
     pageInfoTypeOptions: {
       description: 'Relay page information (forward pagination: pass `endCursor` as `after`).',
+      // Relay's PageInfo is the same value type in every subgraph that pages.
+      shareable: true,
     },
     hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
     hasPreviousPageFieldOptions: {

@@ -1,5 +1,12 @@
-/** ChatSession and ChatJobMetadata: the session summary of `GET /api/v1/chat`. */
-import type { ChatJobMetadata, ChatSession } from '../domain.js';
+/**
+ * ChatSession and ChatJobMetadata (the session summary), and every way to load one session by
+ * id: `Query.chatSession`, the Relay Node (`node`/`nodes`) and the federation entity key. All
+ * three go through the per-request summary loader of `GET /api/v1/chat/{session_id}/summary`.
+ */
+import type { GatewayContext } from '../context.js';
+import type { ChatJobMetadata, ChatSession, SessionKey } from '../domain.js';
+import { upstream } from '../errors.js';
+import { validateScope, validateSessionId } from './arguments.js';
 import { builder } from './builder.js';
 
 export const ChatJobMetadataRef = builder.objectRef<ChatJobMetadata>('ChatJobMetadata').implement({
@@ -31,8 +38,21 @@ export const ChatJobMetadataRef = builder.objectRef<ChatJobMetadata>('ChatJobMet
   }),
 });
 
-export const ChatSessionRef = builder.objectRef<ChatSession>('ChatSession').implement({
+/** One session summary through the request's loader; null when the upstream answers 404. */
+export function loadChatSession(ctx: GatewayContext, key: SessionKey): Promise<ChatSession | null> {
+  return upstream(() => ctx.chatApi().getSummary(key));
+}
+
+export const ChatSessionRef = builder.objectRef<ChatSession>('ChatSession');
+
+builder.node(ChatSessionRef, {
   description: 'A LlamaCloud chat session: a conversation with an agent over zero or more indexes.',
+  id: {
+    resolve: (session) => session.sessionId,
+    parse: (id) => validateSessionId(id, 'id'),
+  },
+  // The summary loader already dedupes per request, so Pothos needs no cache of its own.
+  loadWithoutCache: (sessionId, ctx) => loadChatSession(ctx, { sessionId }),
   fields: (t) => ({
     sessionId: t.exposeID('sessionId', {
       description: 'The upstream session identifier (e.g. "ses-abc123").',
@@ -57,3 +77,33 @@ export const ChatSessionRef = builder.objectRef<ChatSession>('ChatSession').impl
     }),
   }),
 });
+
+// Federation: other subgraphs refer to a session by its upstream id alone, so an entity
+// reference is looked up in the credential's default project.
+builder.asEntity(ChatSessionRef, {
+  key: builder.selection<{ sessionId: string }>('sessionId'),
+  resolveReference: (ref, ctx) =>
+    loadChatSession(ctx, { sessionId: validateSessionId(ref.sessionId) }),
+});
+
+builder.queryField('chatSession', (t) =>
+  t.field({
+    type: ChatSessionRef,
+    nullable: true,
+    description:
+      'One chat session by its upstream id (`GET /api/v1/chat/{session_id}/summary`); null when it does not exist.',
+    args: {
+      sessionId: t.arg.id({ required: true, description: 'The upstream session id.' }),
+      projectId: t.arg.id({
+        description: "Project UUID; the API key's default project when omitted.",
+      }),
+      organizationId: t.arg.id({ description: 'Organization UUID.' }),
+    },
+    resolve: (_root, args, ctx) => {
+      // Validate everything before the upstream call.
+      const scope = validateScope(args);
+      const sessionId = validateSessionId(String(args.sessionId));
+      return loadChatSession(ctx, { sessionId, ...scope });
+    },
+  }),
+);

@@ -1,9 +1,18 @@
-/** Builds the GraphQL schema: importing each type family registers it on the builder. */
+/**
+ * Builds the GraphQL schema: importing each type family registers it on the builder. The result
+ * is an Apollo Federation 2 subgraph (it also serves `_service` and `_entities`).
+ */
 import { builder } from './builder.js';
 import './scalars.js';
 import './chat-session.js';
 import './chat-sessions.js';
+import './chat-events.js';
+import './project.js';
+import './indexes.js';
+
+/** Pinned, so a plugin upgrade cannot silently change the printed SDL. */
+export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 
 export function buildSchema() {
-  return builder.toSchema();
+  return builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL });
 }

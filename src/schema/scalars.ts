@@ -1,5 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
-import { SafeIntResolver } from 'graphql-scalars';
+import { JSONResolver, SafeIntResolver } from 'graphql-scalars';
 import { toRfc3339Utc } from '../upstream/timestamps.js';
 import { builder } from './builder.js';
 
@@ -25,4 +25,9 @@ export const DateTime = builder.scalarType('DateTime', {
 export const SafeInt = builder.addScalarType('SafeInt', SafeIntResolver, {
   description:
     'An integer between -(2^53 - 1) and 2^53 - 1, serialised as a JSON number. Used for int64 counters (tokens, turns) that can exceed the 32-bit GraphQL Int.',
+});
+
+export const JSONScalar = builder.addScalarType('JSON', JSONResolver, {
+  description:
+    'Any JSON value (object, array, string, number, boolean or null), passed through as the upstream sent it.',
 });

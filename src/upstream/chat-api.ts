@@ -1,18 +1,25 @@
 /**
  * The Chat API as one GraphQL operation sees it: typed methods over UpstreamClient, with
- *  - dedupe: identical calls (same endpoint and parameters; the credential is fixed per
- *    request) are made once, through a per-request DataLoader;
- *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION distinct calls;
+ *  - dedupe: one DataLoader per endpoint (the credential is fixed per request), keyed by the
+ *    exact call (path and parameters), so identical calls are made once;
+ *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION distinct calls, across all endpoints;
  *  - a concurrency cap, so a wide query cannot open a socket per field at once.
  * Created per request (src/context.ts): nothing here outlives or crosses credentials.
  */
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
-import type { ChatSessionPage, Scope } from '../domain.js';
-import type { CallOptions, UpstreamClient } from './client.js';
+import type { LimitFunction } from 'p-limit';
+import type {
+  ChatSession,
+  ChatSessionPage,
+  FullChatSession,
+  Scope,
+  SessionKey,
+} from '../domain.js';
+import type { CallOptions, QueryParams, UpstreamClient } from './client.js';
 import { UpstreamError } from './errors.js';
-import { toChatSessionPage } from './mapping.js';
-import { formatPath, wireSessionList } from './wire.js';
+import { toChatSession, toChatSessionPage, toFullChatSession } from './mapping.js';
+import { formatPath, wireFullSession, wireSessionList, wireSessionSummary } from './wire.js';
 import type { z } from 'zod';
 
 export class BudgetExceededError extends Error {
@@ -29,7 +36,7 @@ export interface ListSessionsParams extends Scope {
 
 interface CallKey {
   path: string;
-  query: Record<string, string | number | undefined>;
+  query: QueryParams;
 }
 
 export interface ChatApiOptions {
@@ -40,41 +47,103 @@ export interface ChatApiOptions {
   concurrency?: number;
 }
 
+const scopeQuery = (scope: Scope): QueryParams => ({
+  project_id: scope.projectId,
+  organization_id: scope.organizationId,
+});
+
+/** The id is one path segment: encoded, so `/`, `?` or `#` in it cannot change the URL. */
+const sessionPath = (sessionId: string) => `/api/v1/chat/${encodeURIComponent(sessionId)}`;
+
+/** A single-resource lookup answers 404 when the resource does not exist: that is `null`. */
+async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (
+      error instanceof UpstreamError &&
+      error.failure.kind === 'status' &&
+      error.failure.status === 404
+    ) {
+      return null;
+    }
+    throw error;
+  }
+}
+
 export class ChatApi {
   /** Distinct upstream calls started by this operation (for logs, metrics and the budget). */
   callCount = 0;
   readonly #options: ChatApiOptions;
-  readonly #loader: DataLoader<CallKey, unknown, string>;
+  readonly #limit: LimitFunction;
+
+  readonly #lists: DataLoader<ListSessionsParams, ChatSessionPage, string>;
+  readonly #summaries: DataLoader<SessionKey, ChatSession, string>;
+  readonly #sessions: DataLoader<SessionKey, FullChatSession, string>;
 
   constructor(options: ChatApiOptions) {
     this.#options = options;
-    const limit = pLimit(options.concurrency ?? 8);
-    // The upstream has no batch endpoint: each key is its own call, so `batch: false` keeps a
-    // fast call from waiting for slow ones; the loader still dedupes through its cache.
-    this.#loader = new DataLoader(
-      async ([key]) => [await limit(() => this.#fetch(key!)).catch((error: Error) => error)],
-      { batch: false, cacheKeyFn: (key) => `${key.path}?${JSON.stringify(key.query)}` },
+    this.#limit = pLimit(options.concurrency ?? 8);
+    // GET /api/v1/chat: one page of the list.
+    this.#lists = this.#endpoint(
+      (p) => ({
+        path: '/api/v1/chat',
+        query: { page_size: p.pageSize, page_token: p.pageToken ?? undefined, ...scopeQuery(p) },
+      }),
+      (body, p) => toChatSessionPage(parse(wireSessionList, body), scopeOf(p)),
+    );
+    // GET /api/v1/chat/{session_id}/summary
+    this.#summaries = this.#endpoint(
+      (k) => ({ path: `${sessionPath(k.sessionId)}/summary`, query: scopeQuery(k) }),
+      (body, k) => toChatSession(parse(wireSessionSummary, body), scopeOf(k)),
+    );
+    // GET /api/v1/chat/{session_id}: the summary plus events.
+    this.#sessions = this.#endpoint(
+      (k) => ({ path: sessionPath(k.sessionId), query: scopeQuery(k) }),
+      (body, k) => toFullChatSession(parse(wireFullSession, body), scopeOf(k)),
     );
   }
 
-  async listSessions(params: ListSessionsParams): Promise<ChatSessionPage> {
-    const body = await this.#get({
-      path: '/api/v1/chat',
-      query: {
-        page_size: params.pageSize,
-        page_token: params.pageToken ?? undefined,
-        project_id: params.projectId,
-        organization_id: params.organizationId,
+  listSessions(params: ListSessionsParams): Promise<ChatSessionPage> {
+    return this.#lists.load(params);
+  }
+
+  /** One session summary; `null` when the upstream answers 404. */
+  getSummary(key: SessionKey): Promise<ChatSession | null> {
+    return nullIfNotFound(this.#summaries.load(key));
+  }
+
+  /** One session with its events; `null` when the upstream answers 404. */
+  getSession(key: SessionKey): Promise<FullChatSession | null> {
+    return nullIfNotFound(this.#sessions.load(key));
+  }
+
+  /**
+   * A per-request loader for one endpoint. The upstream has no batch endpoint, so a batch is
+   * N single calls, each through the concurrency cap and the budget. Calls are keyed by what
+   * goes on the wire, so two keys that make the same request share one call.
+   */
+  #endpoint<K, V>(
+    toCall: (key: K) => CallKey,
+    decode: (body: unknown, key: K) => V,
+  ): DataLoader<K, V, string> {
+    return new DataLoader<K, V, string>(
+      // One promise per key, not awaited together: DataLoader resolves each load() with its
+      // promise, so every key settles (or rejects) as soon as its own call does.
+      async (keys) =>
+        keys.map((key) =>
+          this.#limit(() => this.#fetch(toCall(key))).then((body) => decode(body, key)),
+        ) as unknown as V[],
+      {
+        cacheKeyFn: (key) => {
+          const { path, query } = toCall(key);
+          return `${path}?${JSON.stringify(query)}`;
+        },
       },
-    });
-    return toChatSessionPage(parse(wireSessionList, body));
+    );
   }
 
-  /** Deduped, budgeted GET. The budget is checked when a call is about to start. */
-  #get(key: CallKey): Promise<unknown> {
-    return this.#loader.load(key);
-  }
-
+  /** The budget is checked when a call is about to start, so only real calls count. */
   #fetch(key: CallKey): Promise<unknown> {
     if (this.callCount >= this.#options.maxCalls) {
       return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
@@ -83,6 +152,11 @@ export class ChatApi {
     return this.#options.client.getJson(key.path, key.query, this.#options.call);
   }
 }
+
+const scopeOf = (s: Scope): Scope => ({
+  projectId: s.projectId,
+  organizationId: s.organizationId,
+});
 
 /** Validate a 2xx body; the first bad field is named (e.g. `items[3].session_id`). */
 export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {

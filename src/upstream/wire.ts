@@ -40,8 +40,72 @@ export const wireSessionList = z.object({
   next_page_token: z.string().nullish(),
 });
 
+const contentEvent = <T extends string>(type: T) =>
+  z.object({ type: z.literal(type), content: z.string() });
+
+/** The eight documented event types of `GET /api/v1/chat/{session_id}`. */
+const knownEvent = z.discriminatedUnion('type', [
+  contentEvent('user_input'),
+  contentEvent('thinking_delta'),
+  contentEvent('thinking'),
+  contentEvent('text_delta'),
+  contentEvent('text'),
+  z.object({
+    type: z.literal('tool_call'),
+    call_id: z.string(),
+    name: z.string(),
+    // Documented as an object; kept as any JSON so a string of JSON does not fail the session.
+    arguments: z.unknown(),
+  }),
+  z.object({
+    type: z.literal('tool_result'),
+    call_id: z.string(),
+    name: z.string(),
+    result: z.unknown(),
+    image_attachment: z.object({ attachment_name: z.string(), source_id: z.string() }).nullish(),
+  }),
+  z.object({
+    type: z.literal('stop'),
+    error: z.string().nullish(),
+    is_error: z.boolean(),
+    usage: z
+      .object({
+        duration_ms: z.number(),
+        total_input_tokens: int64.nullish(),
+        total_output_tokens: int64.nullish(),
+        turns: int64,
+      })
+      .nullish(),
+  }),
+]);
+
+const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(
+  knownEvent.options.map((option) => option.shape.type.value),
+);
+
+/**
+ * A known event type must have its documented shape (else the response is bad, naming the field);
+ * an unknown type passes through whole, so a new upstream event type never fails a query.
+ */
+export const wireEvent = z.looseObject({ type: z.string() }).transform((event, ctx) => {
+  if (!KNOWN_EVENT_TYPES.has(event.type)) return { known: false as const, raw: event };
+  const result = knownEvent.safeParse(event);
+  if (!result.success) {
+    for (const issue of result.error.issues) ctx.addIssue({ ...issue, input: undefined });
+    return z.NEVER;
+  }
+  return { known: true as const, event: result.data };
+});
+
+export const wireFullSession = wireSessionSummary.extend({
+  // Absent events are read as an empty history rather than a broken response.
+  events: z.array(wireEvent).nullish(),
+});
+
 export type WireSessionSummary = z.output<typeof wireSessionSummary>;
 export type WireSessionList = z.output<typeof wireSessionList>;
+export type WireEvent = z.output<typeof wireEvent>;
+export type WireFullSession = z.output<typeof wireFullSession>;
 
 /** `items[3].session_id` from zod's ['items', 3, 'session_id']. */
 export function formatPath(path: readonly PropertyKey[]): string {

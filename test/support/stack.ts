@@ -27,6 +27,8 @@ export interface Stack {
   sandbox: Sandbox;
   gateway: Gateway;
   /** POST a GraphQL operation to the gateway. */
+  // Tests walk response data freely; a query's own types would add nothing here.
+
   graphql<T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -34,6 +36,10 @@ export interface Stack {
   ): Promise<GraphQLResponse<T>>;
   /** Sandbox requests to the list endpoint since the last reset. */
   listCalls(): Sandbox['requests'];
+  /** Sandbox requests to `GET /api/v1/chat/{id}/summary` since the last reset. */
+  summaryCalls(): Sandbox['requests'];
+  /** Sandbox requests to `GET /api/v1/chat/{id}` (full session with events) since the last reset. */
+  fullSessionCalls(): Sandbox['requests'];
   resetRequests(): void;
   close(): Promise<void>;
 }
@@ -65,7 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       query: string,
       variables?: Record<string, unknown>,
       headers?: Record<string, string>,
-    ) {
+    ): Promise<GraphQLResponse<T>> {
       const res = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
@@ -78,6 +84,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       };
     },
     listCalls: () => sandbox.requests.filter((r) => r.path === '/api/v1/chat'),
+    summaryCalls: () =>
+      sandbox.requests.filter((r) => /^\/api\/v1\/chat\/[^/]+\/summary$/.test(r.path)),
+    fullSessionCalls: () => sandbox.requests.filter((r) => /^\/api\/v1\/chat\/[^/]+$/.test(r.path)),
     resetRequests: () => {
       sandbox.requests.length = 0;
     },
