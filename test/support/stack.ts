@@ -27,6 +27,7 @@ export interface Stack {
   sandbox: Sandbox;
   gateway: Gateway;
   /** POST a GraphQL operation to the gateway. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read deep response shapes
   graphql<T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -61,7 +62,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     sandbox,
     gateway,
-    async graphql(query, variables, headers) {
+    async graphql<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      headers?: Record<string, string>,
+    ) {
       const res = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
@@ -69,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       return {
         status: res.status,
-        body: (await res.json()) as GraphQLResponse['body'],
+        body: (await res.json()) as GraphQLResponse<T>['body'],
         headers: res.headers,
       };
     },
