@@ -64,22 +64,37 @@ export interface GatewayPlugins {
   readiness: Readiness;
 }
 
-export function createGatewayYoga(config: Config, client: UpstreamClient, ops: GatewayPlugins) {
+const GRAPHQL_ENDPOINT = '/graphql';
+/** Every path the gateway serves (anything else is metric route "other"). */
+const ROUTES = [GRAPHQL_ENDPOINT, HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT];
+
+/**
+ * The Yoga instance alone (no HTTP server). Without `ops`, it logs at LOG_LEVEL, keeps its own
+ * metrics and reports ready.
+ */
+export function createGatewayYoga(
+  config: Config,
+  client: UpstreamClient,
+  ops: Partial<GatewayPlugins> = {},
+) {
+  const logger = ops.logger ?? createLogger(config.logLevel);
+  const metrics = ops.metrics ?? new Metrics({ routes: ROUTES, inFlight: () => 0 });
+  const readiness = ops.readiness ?? new Readiness(true);
   const plugins: Plugin[] = [
     useRequestId(),
-    ops.readiness.plugin(),
-    ops.metrics.plugin(),
-    useRequestLogging(ops.logger),
+    readiness.plugin(),
+    metrics.plugin(),
+    useRequestLogging(logger),
     useVaryOrigin(config.corsOrigins),
   ];
   return createYoga<Record<string, unknown>, RequestContext>({
     schema: buildSchema(),
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
     graphiql: graphiqlOptions,
     renderGraphiQL: renderLocalGraphiQL,
-    logging: yogaLogger(ops.logger),
+    logging: yogaLogger(logger),
     cors: corsOptions(config.corsOrigins),
     plugins,
     context: createContextFactory({
@@ -108,10 +123,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let draining = false;
   let onIdle: (() => void) | undefined;
   const readiness = new Readiness();
-  const metrics = new Metrics({
-    routes: ['/graphql', HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT],
-    inFlight: () => live.size,
-  });
+  const metrics = new Metrics({ routes: ROUTES, inFlight: () => live.size });
   client.onAttempt = (event) => metrics.observeUpstream(event);
 
   const yoga = createGatewayYoga(config, client, { logger, metrics, readiness });

@@ -12,7 +12,12 @@ export const HEALTH_ENDPOINT = '/health';
 export const READINESS_ENDPOINT = '/readiness';
 
 export class Readiness {
-  #ready = false;
+  #ready: boolean;
+
+  /** Not ready until markReady(), unless created ready (a Yoga instance without a server). */
+  constructor(ready = false) {
+    this.#ready = ready;
+  }
 
   get ready(): boolean {
     return this.#ready;
