@@ -25,6 +25,13 @@ export interface Config {
   defaultPageSize: number;
   maxUpstreamCallsPerOperation: number;
   logLevel: LogLevel;
+  /** How long in-flight requests may take to finish after SIGTERM/SIGINT. */
+  shutdownTimeoutMs: number;
+  /**
+   * Origins allowed to call the gateway from a browser (CORS). Empty = no cross-origin access
+   * (the default: the gateway may answer with the server-side key); `['*']` = any origin.
+   */
+  corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -67,6 +74,42 @@ function baseUrl(raw: string, name: string): string {
   }
   // Normalise away a trailing slash so paths can be appended with one rule.
   return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * CORS_ORIGINS: comma-separated origins (`scheme://host[:port]`, no path), or `*` alone.
+ * Origins are compared as browsers send them, so they are normalised the same way.
+ */
+function corsOrigins(env: Env): string[] {
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.includes('*')) {
+    if (items.length > 1) {
+      throw new ConfigError('CORS_ORIGINS must be either * alone or a list of origins, not both');
+    }
+    return ['*'];
+  }
+  return items.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins like https://app.example.com, got ${JSON.stringify(item)}`,
+      );
+    }
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username;
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) {
+      throw new ConfigError(
+        `CORS_ORIGINS entries must be http(s) origins without a path, got ${JSON.stringify(item)}`,
+      );
+    }
+    return url.origin;
+  });
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -112,6 +155,8 @@ export function loadConfig(env: Env = process.env): Config {
     defaultPageSize,
     maxUpstreamCallsPerOperation: integer(env, 'MAX_UPSTREAM_CALLS_PER_OPERATION', 25, 1, 1_000),
     logLevel,
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    corsOrigins: corsOrigins(env),
   };
 }
 

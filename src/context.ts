@@ -2,10 +2,10 @@
  * Per-request context: who is calling (credential), and a fresh ChatApi (dedupe cache, call
  * budget) so nothing cached is ever shared between two requests or two credentials.
  */
-import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { ErrorCode, gatewayError } from './errors.js';
+import { requestTrace } from './plugins/request-id.js';
 import { ChatApi } from './upstream/chat-api.js';
 import type { UpstreamClient } from './upstream/client.js';
 
@@ -15,6 +15,8 @@ export interface RequestContext {
   config: Config;
   /** Upstream access for this operation; throws UNAUTHENTICATED when there is no credential. */
   chatApi(): ChatApi;
+  /** Upstream calls started so far by this operation (0 when chatApi() was never used). */
+  upstreamCalls(): number;
 }
 
 /** The context resolvers see. */
@@ -43,7 +45,8 @@ function bearerToken(header: string | null): string | undefined {
 export function createContextFactory(deps: ContextDeps) {
   return (initial: YogaInitialContext): RequestContext => {
     const { request } = initial;
-    const requestId = request.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
+    // x-request-id (accepted or created) and traceparent, as src/plugins/request-id.ts decided.
+    const { requestId, upstreamHeaders } = requestTrace(request);
     let api: ChatApi | undefined;
     return {
       requestId,
@@ -60,10 +63,11 @@ export function createContextFactory(deps: ContextDeps) {
         api = new ChatApi({
           client: deps.client,
           maxCalls: deps.config.maxUpstreamCallsPerOperation,
-          call: { credential, signal: request.signal, headers: { 'x-request-id': requestId } },
+          call: { credential, signal: request.signal, headers: upstreamHeaders },
         });
         return api;
       },
+      upstreamCalls: () => api?.callCount ?? 0,
     };
   };
 }

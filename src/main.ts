@@ -15,20 +15,52 @@ try {
 }
 
 const gateway = await startGateway(config);
-process.stdout.write(
-  `${JSON.stringify({
-    level: 'info',
-    msg: `GraphQL gateway listening on ${gateway.url}/graphql — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
-    url: `${gateway.url}/graphql`,
-    mode: config.upstream.kind,
-  })}\n`,
+const { logger } = gateway;
+logger.info(
+  { url: `${gateway.url}/graphql`, mode: config.upstream.kind },
+  `GraphQL gateway listening on ${gateway.url}/graphql — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
 );
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
+/** Past the drain timeout, closing the pools must not take long: this is the last resort. */
+const HARD_EXIT_GRACE_MS = 5_000;
+
+let shuttingDown = false;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (shuttingDown) {
+    // A second signal while draining means "now".
+    logger.warn({ signal }, 'second signal: closing every connection now');
+    gateway.server.closeAllConnections();
+    return;
+  }
+  shuttingDown = true;
+  logger.info(
+    { signal, inFlight: gateway.inFlight(), timeoutMs: config.shutdownTimeoutMs },
+    'shutting down: not ready, no new connections, draining in-flight requests',
+  );
+  setTimeout(() => {
+    logger.error('shutdown did not finish in time; exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + HARD_EXIT_GRACE_MS).unref();
+
+  gateway.close().then(
+    ({ drained, abandoned }) => {
+      if (drained) {
+        logger.info('shutdown complete: every in-flight request finished');
+      } else {
+        logger.warn(
+          { abandoned },
+          `shutdown complete: SHUTDOWN_TIMEOUT_MS passed, ${abandoned} request(s) cut off`,
+        );
+      }
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 }
+
+process.on('SIGTERM', onSignal);
+process.on('SIGINT', onSignal);

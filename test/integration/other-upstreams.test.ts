@@ -80,7 +80,7 @@ async function startUpstream(b: Behaviour) {
   return { url, items, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-let cleanup: Array<() => Promise<void>> = [];
+let cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();
   cleanup = [];

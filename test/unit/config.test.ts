@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       defaultPageSize: 20,
       maxUpstreamCallsPerOperation: 25,
       logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+      corsOrigins: [],
     });
   });
 

@@ -1,0 +1,230 @@
+/**
+ * Prometheus metrics (prom-client) served at GET /metrics in the text exposition format.
+ *
+ * Every label has a bounded set of values: routes and upstream endpoints are fixed templates
+ * (a session id never becomes a label), status codes are HTTP codes, error codes come from the
+ * gateway's own table, and operation names — chosen by clients — are capped at
+ * MAX_OPERATION_NAMES distinct values, after which they count as "(other)". No header, key or
+ * argument value is ever a label.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Plugin } from 'graphql-yoga';
+import type { AttemptEvent } from '../upstream/client.js';
+import { describeOperation, errorCodesOf } from './operation.js';
+import type { OperationInfo } from './operation.js';
+
+export const METRICS_ENDPOINT = '/metrics';
+/** Distinct operation names kept as label values; later names are counted as "(other)". */
+export const MAX_OPERATION_NAMES = 100;
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The documented Chat API endpoints; any other path is "other". */
+const UPSTREAM_TEMPLATES: ReadonlyArray<[RegExp, string]> = [
+  [/^\/api\/v1\/chat$/, '/api/v1/chat'],
+  [/^\/api\/v1\/chat\/[^/]+$/, '/api/v1/chat/{session_id}'],
+  [/^\/api\/v1\/chat\/[^/]+\/summary$/, '/api/v1/chat/{session_id}/summary'],
+  [/^\/api\/v1\/chat\/[^/]+\/messages\/stream$/, '/api/v1/chat/{session_id}/messages/stream'],
+];
+
+/** Upstream path -> endpoint label: a template, never the path itself. */
+export function upstreamEndpoint(path: string): string {
+  const pathname = path.split('?')[0] ?? '';
+  for (const [pattern, template] of UPSTREAM_TEMPLATES) {
+    if (pattern.test(pathname)) return template;
+  }
+  return 'other';
+}
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,49}$/;
+
+export interface MetricsOptions {
+  /** Paths served by this gateway; anything else is counted as route "other". */
+  routes: readonly string[];
+  /** HTTP requests being served right now (tracked by the HTTP server, see server.ts). */
+  inFlight: () => number;
+}
+
+interface RequestState {
+  started: number;
+  graphql: boolean;
+  operation: OperationInfo | undefined;
+  codes: string[];
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #routes: ReadonlySet<string>;
+  readonly #operationNames = new Set<string>();
+  readonly #requests = new WeakMap<Request, RequestState>();
+
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly operations: Counter<'operation_name' | 'operation_type' | 'outcome'>;
+  readonly operationDuration: Histogram<'operation_name' | 'operation_type'>;
+  readonly errors: Counter<'code'>;
+  readonly upstreamRequests: Counter<'endpoint' | 'status' | 'outcome'>;
+  readonly upstreamDuration: Histogram<'endpoint' | 'status'>;
+  readonly upstreamRetries: Counter<'endpoint'>;
+
+  constructor(options: MetricsOptions) {
+    this.#routes = new Set(options.routes);
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+
+    this.httpRequests = new Counter({
+      name: 'gateway_http_requests_total',
+      help: 'HTTP requests served, by method, route and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'gateway_http_request_duration_seconds',
+      help: 'Time from receiving an HTTP request to sending its response headers.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'gateway_http_requests_in_flight',
+      help: 'HTTP requests being served right now.',
+      registers,
+      collect() {
+        this.set(options.inFlight());
+      },
+    });
+    this.operations = new Counter({
+      name: 'gateway_graphql_operations_total',
+      help: 'GraphQL operations, by name, type and outcome (success, error, invalid = rejected before execution).',
+      labelNames: ['operation_name', 'operation_type', 'outcome'],
+      registers,
+    });
+    this.operationDuration = new Histogram({
+      name: 'gateway_graphql_operation_duration_seconds',
+      help: 'Time to answer a GraphQL request, by operation name and type.',
+      labelNames: ['operation_name', 'operation_type'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'gateway_graphql_errors_total',
+      help: 'Errors returned to GraphQL clients, by extensions.code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.upstreamRequests = new Counter({
+      name: 'gateway_upstream_requests_total',
+      help: 'HTTP attempts to the LlamaCloud API (retries included), by endpoint template, status and outcome.',
+      labelNames: ['endpoint', 'status', 'outcome'],
+      registers,
+    });
+    this.upstreamDuration = new Histogram({
+      name: 'gateway_upstream_request_duration_seconds',
+      help: 'Latency of one HTTP attempt to the LlamaCloud API, by endpoint template and status.',
+      labelNames: ['endpoint', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.upstreamRetries = new Counter({
+      name: 'gateway_upstream_retries_total',
+      help: 'Upstream attempts that were retries of an earlier failed attempt, by endpoint template.',
+      labelNames: ['endpoint'],
+      registers,
+    });
+  }
+
+  /** Hook for UpstreamClient.onAttempt. */
+  observeUpstream(event: AttemptEvent): void {
+    const endpoint = upstreamEndpoint(event.path);
+    const status =
+      event.status !== undefined && event.status >= 100 && event.status <= 599
+        ? String(event.status)
+        : 'none';
+    this.upstreamRequests.inc({ endpoint, status, outcome: event.outcome });
+    this.upstreamDuration.observe({ endpoint, status }, event.durationMs / 1000);
+    if (event.attempt > 0) this.upstreamRetries.inc({ endpoint });
+  }
+
+  /** Client-chosen names are kept up to MAX_OPERATION_NAMES distinct values. */
+  operationLabel(operation: OperationInfo | undefined): string {
+    if (!operation) return '(unknown)';
+    if (operation.name === undefined) return '(anonymous)';
+    if (this.#operationNames.has(operation.name)) return operation.name;
+    if (this.#operationNames.size >= MAX_OPERATION_NAMES) return '(other)';
+    this.#operationNames.add(operation.name);
+    return operation.name;
+  }
+
+  /** The Yoga plugin: serves /metrics and observes every request. */
+  plugin(): Plugin {
+    return {
+      // Instrumentation wraps every request, even those answered by a plugin that runs earlier
+      // (health check, CORS preflight, GraphiQL), so each one is timed and counted.
+      instrumentation: {
+        request: ({ request }, wrapped) => {
+          this.#requests.set(request, {
+            started: performance.now(),
+            graphql: false,
+            operation: undefined,
+            codes: [],
+          });
+          return wrapped();
+        },
+      },
+      onRequest: ({ request, url, endResponse, fetchAPI }) => {
+        if (url.pathname === METRICS_ENDPOINT && request.method === 'GET') {
+          return this.registry.metrics().then((text) => {
+            endResponse(
+              new fetchAPI.Response(text, {
+                status: 200,
+                headers: { 'content-type': this.registry.contentType },
+              }),
+            );
+          });
+        }
+        return undefined;
+      },
+      onParams: ({ request }) => {
+        const state = this.#requests.get(request);
+        if (state) state.graphql = true;
+      },
+      onExecute: ({ args }) => {
+        const state = this.#requests.get(args.contextValue.request);
+        if (state) state.operation = describeOperation(args.document, args.operationName);
+      },
+      onResultProcess: ({ request, result }) => {
+        const state = this.#requests.get(request);
+        if (!state) return;
+        state.graphql = true;
+        state.codes = errorCodesOf(result);
+      },
+      onResponse: ({ request, response }) => {
+        const state = this.#requests.get(request);
+        if (!state) return;
+        this.#requests.delete(request);
+        const seconds = (performance.now() - state.started) / 1000;
+        const pathname = new URL(request.url).pathname;
+        const http = {
+          method: HTTP_METHODS.has(request.method) ? request.method : 'other',
+          route: this.#routes.has(pathname) ? pathname : 'other',
+          status: String(response.status),
+        };
+        this.httpRequests.inc(http);
+        this.httpDuration.observe(http, seconds);
+        if (!state.graphql) return;
+
+        const operation = {
+          operation_name: this.operationLabel(state.operation),
+          operation_type: state.operation?.type ?? '(unknown)',
+        };
+        const outcome = !state.codes.length ? 'success' : state.operation ? 'error' : 'invalid';
+        this.operations.inc({ ...operation, outcome });
+        this.operationDuration.observe(operation, seconds);
+        for (const code of state.codes) {
+          this.errors.inc({ code: ERROR_CODE.test(code) ? code : 'OTHER' });
+        }
+      },
+    };
+  }
+}

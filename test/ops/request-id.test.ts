@@ -1,0 +1,103 @@
+/** x-request-id accepted or created, returned, sent upstream; W3C traceparent passed through. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { acceptRequestId, isValidTraceparent } from '../../src/plugins/request-id.js';
+import { startStack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const QUERY = '{ chatSessions(first: 1) { edges { cursor } } }';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.resetRequests());
+
+/** Headers the upstream received for the one call of the last operation. */
+function upstreamHeaders() {
+  const calls = stack.listCalls();
+  expect(calls).toHaveLength(1);
+  return calls[0]!.headers;
+}
+
+describe('x-request-id', () => {
+  it('keeps the caller’s id: on the response and upstream', async () => {
+    const res = await stack.graphql(QUERY, {}, { 'x-request-id': 'client-id-42' });
+    expect(res.headers.get('x-request-id')).toBe('client-id-42');
+    expect(upstreamHeaders()['x-request-id']).toBe('client-id-42');
+  });
+
+  it('creates a UUID when there is none, and uses the same one upstream', async () => {
+    const res = await stack.graphql(QUERY);
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(UUID);
+    expect(upstreamHeaders()['x-request-id']).toBe(id);
+  });
+
+  it('replaces an id that is too long or has spaces or control characters', async () => {
+    for (const bad of ['x'.repeat(201), 'has space', 'tab\there']) {
+      stack.resetRequests();
+      const res = await stack.graphql(QUERY, {}, { 'x-request-id': bad });
+      const id = res.headers.get('x-request-id');
+      expect(id).toMatch(UUID);
+      expect(upstreamHeaders()['x-request-id']).toBe(id);
+    }
+    expect(acceptRequestId('x'.repeat(200))).toBe('x'.repeat(200));
+  });
+
+  it('is on every response, not only GraphQL ones', async () => {
+    for (const path of ['/health', '/readiness', '/metrics', '/nowhere']) {
+      const res = await fetch(`${stack.gateway.url}${path}`, {
+        headers: { 'x-request-id': `probe${path}` },
+      });
+      await res.arrayBuffer();
+      expect(res.headers.get('x-request-id')).toBe(`probe${path}`);
+    }
+  });
+});
+
+describe('traceparent', () => {
+  it('passes a valid traceparent (and its tracestate) through to the upstream', async () => {
+    await stack.graphql(QUERY, {}, { traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE' });
+    const headers = upstreamHeaders();
+    expect(headers.traceparent).toBe(TRACEPARENT);
+    expect(headers.tracestate).toBe('congo=t61rcWkgMzE');
+  });
+
+  it('drops a malformed traceparent, and the tracestate with it', async () => {
+    await stack.graphql(QUERY, {}, { traceparent: 'not-a-trace', tracestate: 'congo=t61rcWkgMzE' });
+    const headers = upstreamHeaders();
+    expect(headers.traceparent).toBeUndefined();
+    expect(headers.tracestate).toBeUndefined();
+  });
+
+  it('sends nothing when the caller sends no trace context', async () => {
+    await stack.graphql(QUERY);
+    expect(upstreamHeaders().traceparent).toBeUndefined();
+  });
+
+  it('validates the W3C format', () => {
+    expect(isValidTraceparent(TRACEPARENT)).toBe(true);
+    expect(isValidTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00')).toBe(
+      true,
+    );
+    // A future version may append fields.
+    expect(
+      isValidTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra'),
+    ).toBe(true);
+    for (const bad of [
+      '',
+      'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', // version ff
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01', // zero trace id
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01', // zero parent id
+      '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01', // upper case
+      '00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01', // short trace id
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra', // v00 has no more fields
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1',
+    ]) {
+      expect(isValidTraceparent(bad), bad).toBe(false);
+    }
+  });
+});

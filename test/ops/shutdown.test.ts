@@ -1,0 +1,127 @@
+/**
+ * Graceful shutdown of the real process: a request in flight when SIGTERM arrives completes
+ * successfully, no new connection is accepted meanwhile, and the process exits 0.
+ *
+ * The upstream holds its answer until the test releases it, so "in flight" is a fact, not a
+ * timing guess.
+ */
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnGateway } from '../support/process.js';
+import type { GatewayProcess } from '../support/process.js';
+import { deferred, sessionsPage, startScriptedUpstream } from '../support/scripted-upstream.js';
+import type { ScriptedUpstream } from '../support/scripted-upstream.js';
+
+const QUERY = 'query InFlight { chatSessions(first: 3) { edges { node { generatedTitle } } } }';
+
+let gateway: GatewayProcess | undefined;
+let upstream: ScriptedUpstream | undefined;
+afterEach(async () => {
+  gateway?.kill();
+  await upstream?.close();
+  gateway = upstream = undefined;
+});
+
+function post(url: string) {
+  return fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: QUERY }),
+  });
+}
+
+/** Whether a new TCP connection to the port is refused. */
+function refused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('graceful shutdown (real process)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'finishes the request in flight at %s, refuses new connections, exits 0',
+    async (signal) => {
+      const release = deferred();
+      upstream = await startScriptedUpstream(async () => {
+        await release.promise;
+        return { status: 200, body: sessionsPage(3) };
+      });
+      gateway = await spawnGateway({
+        env: { LLAMA_CLOUD_BASE_URL: upstream.url, LLAMA_CLOUD_API_KEY: 'test-key' },
+      });
+
+      const inFlight = post(gateway.url);
+      inFlight.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+      await upstream.received(1); // the operation is now waiting on the upstream
+      gateway.child.kill(signal);
+      await gateway.waitForLog((line) => String(line.msg).startsWith('shutting down'));
+
+      // The listener is closed: new connections are refused (polled: closing is asynchronous).
+      let isRefused = false;
+      for (let i = 0; i < 200 && !isRefused; i++) {
+        isRefused = await refused(gateway.url);
+        if (!isRefused) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(isRefused).toBe(true);
+      expect(gateway.child.exitCode).toBeNull(); // still draining, waiting for the upstream
+
+      release.resolve();
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        data: { chatSessions: { edges: unknown[] } };
+        errors?: unknown;
+      };
+      expect(body.errors).toBeUndefined();
+      expect(body.data.chatSessions.edges).toHaveLength(3);
+
+      expect(await gateway.exited).toEqual({ code: 0, signal: null });
+      const logs = gateway.logs();
+      expect(
+        logs.some((l) => l.msg === 'shutdown complete: every in-flight request finished'),
+      ).toBe(true);
+      // The drained request was logged like any other.
+      expect(logs.some((l) => l.msg === 'graphql request' && l.operationName === 'InFlight')).toBe(
+        true,
+      );
+    },
+  );
+
+  it('cuts requests still running after SHUTDOWN_TIMEOUT_MS, then exits 0', async () => {
+    // The upstream never answers.
+    upstream = await startScriptedUpstream(() => new Promise(() => undefined));
+    gateway = await spawnGateway({
+      env: {
+        LLAMA_CLOUD_BASE_URL: upstream.url,
+        LLAMA_CLOUD_API_KEY: 'test-key',
+        SHUTDOWN_TIMEOUT_MS: '200',
+      },
+    });
+    const inFlight = post(gateway.url).then(
+      () => 'answered',
+      () => 'connection cut',
+    );
+    await upstream.received(1);
+    gateway.child.kill('SIGTERM');
+
+    expect(await inFlight).toBe('connection cut');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    const cut = gateway.logs().find((l) => String(l.msg).includes('SHUTDOWN_TIMEOUT_MS passed'));
+    expect(cut).toMatchObject({ level: 'warn', abandoned: 1 });
+  });
+
+  it('exits 0 at once when idle', async () => {
+    upstream = await startScriptedUpstream(() => ({ status: 200, body: sessionsPage(1) }));
+    gateway = await spawnGateway({
+      env: { LLAMA_CLOUD_BASE_URL: upstream.url, LLAMA_CLOUD_API_KEY: 'test-key' },
+    });
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+  });
+});
