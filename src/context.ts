@@ -2,10 +2,10 @@
  * Per-request context: who is calling (credential), and a fresh ChatApi (dedupe cache, call
  * budget) so nothing cached is ever shared between two requests or two credentials.
  */
-import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { ErrorCode, gatewayError } from './errors.js';
+import { requestIdOf } from './plugins/request-id.js';
 import { ChatApi } from './upstream/chat-api.js';
 import type { UpstreamClient } from './upstream/client.js';
 
@@ -43,7 +43,7 @@ function bearerToken(header: string | null): string | undefined {
 export function createContextFactory(deps: ContextDeps) {
   return (initial: YogaInitialContext): RequestContext => {
     const { request } = initial;
-    const requestId = request.headers.get('x-request-id')?.slice(0, 200) || randomUUID();
+    const requestId = requestIdOf(request);
     let api: ChatApi | undefined;
     return {
       requestId,

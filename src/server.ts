@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
 import { graphiqlOptions, renderLocalGraphiQL } from './graphiql.js';
+import { useRequestId } from './plugins/request-id.js';
 import { startSandbox } from './sandbox/server.js';
 import type { Sandbox } from './sandbox/server.js';
 import { buildSchema } from './schema/index.js';
@@ -40,6 +41,9 @@ export function createGatewayYoga(config: Config, client: UpstreamClient) {
     landingPage: false,
     graphiql: graphiqlOptions,
     renderGraphiQL: renderLocalGraphiQL,
+    // Never attach stacks or original messages, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
+    plugins: [useRequestId()],
     context: createContextFactory({
       config,
       client,
@@ -70,18 +74,23 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     sandbox,
     server,
     yoga,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await client.close();
-      await sandbox?.close();
+    // Idempotent: a second signal (or a test's afterAll) must not throw.
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await client.close();
+        await sandbox?.close();
+      })();
+      return closing;
     },
   };
 }

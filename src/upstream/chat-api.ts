@@ -49,9 +49,15 @@ export class ChatApi {
   constructor(options: ChatApiOptions) {
     this.#options = options;
     const limit = pLimit(options.concurrency ?? 8);
+    // DataLoader wants settled values: an Error in the array rejects that key's load() only.
+    // (Unsettled promises in the array would resolve load() *with* the Error object.)
     this.#loader = new DataLoader(
-      async (keys) =>
-        keys.map((key) => limit(() => this.#fetch(key)).catch((error: unknown) => error as Error)),
+      (keys) =>
+        Promise.all(
+          keys.map((key) =>
+            limit(() => this.#fetch(key)).catch((error: unknown) => toError(error)),
+          ),
+        ),
       { cacheKeyFn: (key) => `${key.path}?${JSON.stringify(key.query)}` },
     );
   }
@@ -75,12 +81,20 @@ export class ChatApi {
   }
 
   #fetch(key: CallKey): Promise<unknown> {
+    // Queued behind the concurrency cap while the client went away: do not start it.
+    if (this.#options.call.signal?.aborted) {
+      return Promise.reject(new UpstreamError({ kind: 'aborted' }, 0));
+    }
     if (this.callCount >= this.#options.maxCalls) {
       return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
     }
     this.callCount++;
     return this.#options.client.getJson(key.path, key.query, this.#options.call);
   }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Validate a 2xx body; the first bad field is named (e.g. `items[3].session_id`). */
