@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
 import { graphiqlOptions, renderLocalGraphiQL } from './graphiql.js';
+import { MAX_REQUEST_BODY_BYTES, useQueryLimits } from './plugins/query-limits.js';
 import { useRequestId } from './plugins/request-id.js';
 import { startSandbox } from './sandbox/server.js';
 import type { Sandbox } from './sandbox/server.js';
@@ -41,9 +42,10 @@ export function createGatewayYoga(config: Config, client: UpstreamClient) {
     landingPage: false,
     graphiql: graphiqlOptions,
     renderGraphiQL: renderLocalGraphiQL,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     // Never attach stacks or original messages, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
-    plugins: [useRequestId()],
+    plugins: [useQueryLimits(), useRequestId()],
     context: createContextFactory({
       config,
       client,
