@@ -11,5 +11,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The soak test measures the heap after a forced GC.
+    execArgv: ['--expose-gc'],
   },
 });

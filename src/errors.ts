@@ -3,6 +3,7 @@
  * Messages are short and safe: no stack, no key, no internal host.
  */
 import { GraphQLError } from 'graphql';
+import { UpstreamPagingError } from './pagination/assemble.js';
 import { BudgetExceededError } from './upstream/chat-api.js';
 import { UpstreamError } from './upstream/errors.js';
 
@@ -43,7 +44,7 @@ export function toGraphQLError(error: UpstreamError): GraphQLError {
       return gatewayError(
         ErrorCode.UPSTREAM_BAD_RESPONSE,
         `The LlamaCloud API sent an unexpected response: ${f.reason}${f.path ? ` at ${f.path}` : ''}.`,
-        f.path ? { path: f.path } : {},
+        f.path ? { upstreamField: f.path } : {},
       );
     case 'status': {
       const upstream = { upstreamStatus: f.status };
@@ -79,6 +80,15 @@ export function toGraphQLError(error: UpstreamError): GraphQLError {
           upstream,
         );
       }
+      if (f.status === 404) {
+        // Lookups that may legitimately miss turn 404 into null before this; for a list it
+        // means the projectId/organizationId does not exist (for this credential).
+        return gatewayError(
+          ErrorCode.BAD_USER_INPUT,
+          'The LlamaCloud API found no such project or organization.',
+          upstream,
+        );
+      }
       if (f.status === 408) {
         return gatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The LlamaCloud API timed out.', upstream);
       }
@@ -104,8 +114,14 @@ export function asGraphQLError(error: unknown): unknown {
   if (error instanceof BudgetExceededError) {
     return gatewayError(
       ErrorCode.QUERY_TOO_COMPLEX,
-      `This operation needs more than ${error.limit} upstream calls (MAX_UPSTREAM_CALLS_PER_OPERATION).`,
+      `This operation needs more than ${error.limit} upstream calls (MAX_UPSTREAM_CALLS_PER_OPERATION); ask for fewer or smaller connections.`,
       { maxUpstreamCalls: error.limit },
+    );
+  }
+  if (error instanceof UpstreamPagingError) {
+    return gatewayError(
+      ErrorCode.UPSTREAM_BAD_RESPONSE,
+      `The LlamaCloud API sent inconsistent pages: ${error.message}.`,
     );
   }
   return error;

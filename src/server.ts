@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
-import type { Plugin, YogaServerInstance } from 'graphql-yoga';
+import type { YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
@@ -16,6 +16,7 @@ import { corsOptions, useVaryOrigin } from './plugins/cors.js';
 import { useRequestLogging } from './plugins/logging.js';
 import { METRICS_ENDPOINT, Metrics } from './plugins/metrics.js';
 import { HEALTH_ENDPOINT, READINESS_ENDPOINT, Readiness } from './plugins/readiness.js';
+import { MAX_REQUEST_BODY_BYTES, useQueryLimits } from './plugins/query-limits.js';
 import { useRequestId } from './plugins/request-id.js';
 import { startSandbox } from './sandbox/server.js';
 import type { Sandbox } from './sandbox/server.js';
@@ -80,13 +81,6 @@ export function createGatewayYoga(
   const logger = ops.logger ?? createLogger(config.logLevel);
   const metrics = ops.metrics ?? new Metrics({ routes: ROUTES, inFlight: () => 0 });
   const readiness = ops.readiness ?? new Readiness(true);
-  const plugins: Plugin[] = [
-    useRequestId(),
-    readiness.plugin(),
-    metrics.plugin(),
-    useRequestLogging(logger),
-    useVaryOrigin(config.corsOrigins),
-  ];
   return createYoga<Record<string, unknown>, RequestContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -96,7 +90,17 @@ export function createGatewayYoga(
     renderGraphiQL: renderLocalGraphiQL,
     logging: yogaLogger(logger),
     cors: corsOptions(config.corsOrigins),
-    plugins,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // Never attach stacks or original messages, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
+    plugins: [
+      useQueryLimits(),
+      useRequestId(),
+      readiness.plugin(),
+      metrics.plugin(),
+      useRequestLogging(logger),
+      useVaryOrigin(config.corsOrigins),
+    ],
     context: createContextFactory({
       config,
       client,

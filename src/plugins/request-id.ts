@@ -7,15 +7,20 @@
  *   format is valid, dropped otherwise (a malformed one would only break the upstream's tracing).
  *
  * Both are computed once per Request and remembered in a WeakMap, so the context factory, the
- * log line and the response header all see the same values.
+ * log line, the response header and `extensions.requestId` of every error see the same values.
  */
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** Visible ASCII, no spaces, at most 200 characters: safe in a header, a log and a label-free id. */
-const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+/**
+ * Word characters and a few separators, at most 200: safe to echo in a header, a log line and
+ * JSON without escaping surprises (no spaces, quotes, angle brackets or control characters).
+ */
+const REQUEST_ID = /^[\w.:/+=@-]{1,200}$/;
 
 /**
  * version "-" trace-id "-" parent-id "-" trace-flags, lower-case hex (W3C Trace Context §3.2).
@@ -63,11 +68,43 @@ export function requestTrace(request: Request): RequestTrace {
   return trace;
 }
 
-/** Returns `x-request-id` on every response (GraphQL, health, metrics, errors). */
+type AnyError = GraphQLError | GraphQLFormattedError;
+
+/** A copy, not a mutation: Yoga caches parse/validation errors and shares them between requests. */
+function withRequestId(error: AnyError, requestId: string): AnyError {
+  const extensions = { ...error.extensions, requestId };
+  if (!(error instanceof GraphQLError)) return { ...error, extensions };
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
+function tag<R extends ExecutionResult>(result: R, requestId: string): R {
+  if (!result.errors?.length) return result;
+  return { ...result, errors: result.errors.map((e) => withRequestId(e, requestId)) };
+}
+
+/**
+ * Returns `x-request-id` on every response (GraphQL, health, metrics, errors) and puts it into
+ * `extensions.requestId` of every GraphQL error, so a client report can be matched to logs.
+ */
 export function useRequestId(): Plugin {
   return {
     onRequest({ request }) {
       requestTrace(request);
+    },
+    onResultProcess({ request, result, setResult }) {
+      // Streams (@defer, subscriptions) are not offered by this schema.
+      if (Symbol.asyncIterator in result) return;
+      const { requestId } = requestTrace(request);
+      setResult(
+        Array.isArray(result) ? result.map((r) => tag(r, requestId)) : tag(result, requestId),
+      );
     },
     onResponse({ request, response }) {
       response.headers.set(REQUEST_ID_HEADER, requestTrace(request).requestId);

@@ -100,8 +100,11 @@ const TITLES = [
 
 const INDEX_POOL = Array.from({ length: 40 }, (_, i) => `idx-${(i * 7919 + 104729).toString(36)}`);
 
-/** Builds every session of every project; sessions are listed most recent first. */
-export function buildDataset(seed = 42): Map<string, SandboxSession[]> {
+/**
+ * Builds every session of every project; sessions are listed most recent first.
+ * `sessionPrefix` tells tenants apart (isolation tests); the default data set uses `ses-`.
+ */
+export function buildDataset(seed = 42, sessionPrefix = 'ses-'): Map<string, SandboxSession[]> {
   const random = prng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const byProject = new Map<string, SandboxSession[]>();
@@ -113,7 +116,7 @@ export function buildDataset(seed = 42): Map<string, SandboxSession[]> {
     for (let i = 0; i < project.sessionCount; i++, serial++) {
       clock -= Math.floor(random() * 90 + 1) * 60_000;
       const micros = String(Math.floor(random() * 1_000_000)).padStart(6, '0');
-      const sessionId = `ses-${(serial * 2654435761 + 12345).toString(36).slice(-10).padStart(10, '0')}`;
+      const sessionId = `${sessionPrefix}${(serial * 2654435761 + 12345).toString(36).slice(-10).padStart(10, '0')}`;
       const variant = serial % 10;
 
       const title =

@@ -1,7 +1,8 @@
 /**
  * The sandbox upstream: a real HTTP server implementing the documented Chat API endpoints over
  * deterministic demo data (src/sandbox/data.ts). `npm start` runs it in-process when no
- * upstream is configured; `npm run sandbox` runs it alone; tests read what it received.
+ * upstream is configured; `npm run sandbox` runs it alone; tests read what it received, give
+ * each API key its own data (tenants) and program faults (src/sandbox/faults.ts).
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDataset, SANDBOX_PROJECTS } from './data.js';
 import type { SandboxSession } from './data.js';
+import { FaultRules, sendFault } from './faults.js';
+import type { RecordedRequest } from './faults.js';
+
+export type { Fault, FaultBody, FaultOptions, FaultRule, RecordedRequest } from './faults.js';
+
+/** A tenant: the data one API key sees. */
+export interface SandboxTenant {
+  /** Prefix of every session id of this tenant (the default data set uses `ses-`). */
+  sessionPrefix: string;
+  seed?: number;
+}
 
 export interface SandboxOptions {
   port?: number;
@@ -17,26 +29,30 @@ export interface SandboxOptions {
   maxPageSize?: number;
   /** Page size when the request has none (default 20). */
   defaultPageSize?: number;
-  /** When set, every request needs `Authorization: Bearer <one of these>`, else 401. */
+  /**
+   * When set, every request needs `Authorization: Bearer <one of these or a tenant key>`,
+   * else 401.
+   */
   apiKeys?: readonly string[];
+  /** Per-API-key data sets; other keys (and no key) see the default data set. */
+  tenants?: Readonly<Record<string, SandboxTenant>>;
   /** Added before every answer, to model network and server time (benchmarks). */
   latencyMs?: number;
   seed?: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: IncomingHttpHeaders;
 }
 
 export interface Sandbox {
   url: string;
   /** Every request received, oldest first. */
   requests: RecordedRequest[];
-  /** Sessions by project id, in list order. */
+  /** Sessions by project id, in list order (the default data set). */
   dataset: Map<string, SandboxSession[]>;
+  /** Programmed faults: `sandbox.faults.add({ kind: 'status', status: 503 }, { times: 1 })`. */
+  faults: FaultRules;
+  /** Forgets recorded requests and attempt counts (faults stay). */
+  clearRequests(): void;
+  /** Open client connections (keep-alive sockets included). */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -64,14 +80,32 @@ function decodeToken(token: string, projectId: string): number {
   return value;
 }
 
+interface Data {
+  byProject: Map<string, SandboxSession[]>;
+  byId: Map<string, SandboxSession>;
+}
+
+function indexData(byProject: Map<string, SandboxSession[]>): Data {
+  const byId = new Map<string, SandboxSession>();
+  for (const sessions of byProject.values())
+    for (const s of sessions) byId.set(s.summary.session_id, s);
+  return { byProject, byId };
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const maxPageSize = options.maxPageSize ?? 50;
   const defaultPageSize = options.defaultPageSize ?? 20;
   const dataset = buildDataset(options.seed);
-  const sessionsById = new Map<string, SandboxSession>();
-  for (const sessions of dataset.values())
-    for (const s of sessions) sessionsById.set(s.summary.session_id, s);
+  const defaultData = indexData(dataset);
+  const tenants = new Map<string, Data>();
+  for (const [key, tenant] of Object.entries(options.tenants ?? {})) {
+    tenants.set(key, indexData(buildDataset(tenant.seed, tenant.sessionPrefix)));
+  }
   const requests: RecordedRequest[] = [];
+  const attempts = new Map<string, number>();
+  const faults = new FaultRules();
+  // Aborted on close, so dribbling fault responses stop at once.
+  const closing = new AbortController();
 
   function scope(query: URLSearchParams): string {
     for (const name of ['project_id', 'organization_id']) {
@@ -91,7 +125,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return project.id;
   }
 
-  function listSessions(query: URLSearchParams) {
+  function listSessions(data: Data, query: URLSearchParams) {
     const projectId = scope(query);
     const rawSize = query.get('page_size');
     const pageSize = rawSize === null ? defaultPageSize : Number(rawSize);
@@ -102,7 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const token = query.get('page_token');
     const offset = token ? decodeToken(token, projectId) : 0;
-    const all = dataset.get(projectId) ?? [];
+    const all = data.byProject.get(projectId) ?? [];
     const end = offset + Math.min(pageSize, maxPageSize);
     return {
       items: all.slice(offset, end).map((s) => s.summary),
@@ -110,49 +144,77 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
   }
 
-  function findSession(sessionId: string, query: URLSearchParams): SandboxSession {
+  function findSession(data: Data, sessionId: string, query: URLSearchParams): SandboxSession {
     const projectId = scope(query);
-    const session = sessionsById.get(sessionId);
+    const session = data.byId.get(sessionId);
     if (!session || (query.has('project_id') && session.projectId !== projectId)) {
       throw new HttpError(404, 'Session not found');
     }
     return session;
   }
 
-  function route(method: string, pathname: string, query: URLSearchParams): unknown {
+  function route(data: Data, method: string, pathname: string, query: URLSearchParams): unknown {
     if (method !== 'GET') throw new HttpError(405, 'Method not allowed');
-    if (pathname === '/api/v1/chat') return listSessions(query);
+    if (pathname === '/api/v1/chat') return listSessions(data, query);
     const match = /^\/api\/v1\/chat\/([^/]+)(\/summary)?$/.exec(pathname);
     if (match) {
-      const session = findSession(decodeURIComponent(match[1]!), query);
+      const session = findSession(data, decodeURIComponent(match[1]!), query);
       return match[2] ? session.summary : { ...session.summary, events: session.events };
     }
     throw new HttpError(404, 'Not Found');
   }
 
-  function authorise(headers: IncomingHttpHeaders): void {
-    if (!options.apiKeys) return;
+  /** The data set the caller's key may see; 401 when keys are required and this one is not known. */
+  function authorise(headers: IncomingHttpHeaders): Data {
     const token = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
-    if (!token || !options.apiKeys.includes(token)) throw new HttpError(401, 'Invalid API key');
+    const tenant = token === undefined ? undefined : tenants.get(token);
+    if (tenant) return tenant;
+    if (options.apiKeys && (!token || !options.apiKeys.includes(token))) {
+      throw new HttpError(401, 'Invalid API key');
+    }
+    return defaultData;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    requests.push({
+  function record(req: IncomingMessage, url: URL): RecordedRequest {
+    const requestId = req.headers['x-request-id'] as string | undefined;
+    const attemptKey = `${requestId ?? ''} ${url.pathname}${url.search}`;
+    const attempt = (attempts.get(attemptKey) ?? 0) + 1;
+    attempts.set(attemptKey, attempt);
+    const recorded: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
+      requestId,
+      attempt,
+      receivedAt: performance.now(),
+      fault: undefined,
+      aborted: false,
+    };
+    requests.push(recorded);
+    return recorded;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const recorded = record(req, url);
+    res.once('close', () => {
+      if (!res.writableFinished) recorded.aborted = true;
     });
-    if (options.latencyMs) await sleep(options.latencyMs);
+    if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
     let status = 200;
     let body: unknown;
     try {
-      authorise(req.headers);
-      body = route(req.method ?? 'GET', url.pathname, url.searchParams);
+      const data = authorise(req.headers);
+      body = route(data, req.method ?? 'GET', url.pathname, url.searchParams);
     } catch (error) {
       status = error instanceof HttpError ? error.status : 500;
       body = { detail: error instanceof HttpError ? error.detail : 'Internal Server Error' };
+    }
+    const fault = faults.take(recorded);
+    if (fault) {
+      recorded.fault = fault.kind;
+      return sendFault(res, fault, body, closing.signal);
     }
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -176,8 +238,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://${host}:${port}`,
     requests,
     dataset,
+    faults,
+    clearRequests() {
+      requests.length = 0;
+      attempts.clear();
+    },
+    connections: () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -145,6 +145,10 @@ export class ChatApi {
 
   /** The budget is checked when a call is about to start, so only real calls count. */
   #fetch(key: CallKey): Promise<unknown> {
+    // Queued behind the concurrency cap while the client went away: do not start it.
+    if (this.#options.call.signal?.aborted) {
+      return Promise.reject(new UpstreamError({ kind: 'aborted' }, 0));
+    }
     if (this.callCount >= this.#options.maxCalls) {
       return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
     }

@@ -47,6 +47,10 @@ export interface AttemptEvent {
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
 const MAX_BACKOFF_MS = 8_000;
+/** Like the official SDKs: a longer Retry-After is reported to the client, not waited for. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Longest upstream `detail` passed on to clients. */
+const MAX_DETAIL_CHARS = 300;
 /** Error bodies are read only far enough to find a `detail`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -93,10 +97,23 @@ export class UpstreamClient {
     };
     if (call.credential !== undefined) headers.authorization = `Bearer ${call.credential}`;
 
-    const deadline = AbortSignal.timeout(this.#options.timeoutMs);
-    const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
-    const deadlineAt = Date.now() + this.#options.timeoutMs;
+    if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, 0);
+    const deadline = new CallDeadline(this.#options.timeoutMs, call.signal);
+    try {
+      return await this.#attempts(path, fullPath, headers, deadline, call.credential);
+    } finally {
+      deadline.dispose();
+    }
+  }
 
+  async #attempts(
+    path: string,
+    fullPath: string,
+    headers: Record<string, string>,
+    deadline: CallDeadline,
+    credential: string | undefined,
+  ): Promise<unknown> {
+    const { signal } = deadline;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       let failure: UpstreamFailure;
@@ -109,20 +126,21 @@ export class UpstreamClient {
           this.#report(event, 'ok');
           return body;
         }
-        this.#report(event, 'http_error');
         retryAfterMs = parseRetryAfter(res.headers);
+        const errorBody = await readCapped(res, MAX_ERROR_BODY_BYTES).catch(() => undefined);
+        this.#report(event, 'http_error');
         failure = {
           kind: 'status',
           status: res.statusCode,
           ...(retryAfterMs !== undefined && { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
-          ...errorDetail(await readCapped(res, MAX_ERROR_BODY_BYTES).catch(() => undefined)),
+          ...errorDetail(errorBody, credential),
         };
         if (!RETRYABLE_STATUS(res.statusCode)) throw new UpstreamError(failure, attempt + 1);
       } catch (error) {
-        if (error instanceof UpstreamError) throw error;
-        if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
+        if (error instanceof UpstreamError && !signal.aborted) throw error;
+        if (deadline.reason === 'client') throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
         if (
-          deadline.aborted ||
+          deadline.reason === 'timeout' ||
           error instanceof undiciErrors.HeadersTimeoutError ||
           error instanceof undiciErrors.BodyTimeoutError
         ) {
@@ -134,13 +152,17 @@ export class UpstreamClient {
       }
 
       if (attempt >= this.#options.maxRetries) throw new UpstreamError(failure, attempt + 1);
+      // An upstream asking for more than a minute is not coming back within this call.
+      if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
+        throw new UpstreamError(failure, attempt + 1);
+      }
       const delay = retryAfterMs ?? this.#backoff(attempt);
       // Waiting past the deadline only to time out would hide the real cause: fail now.
-      if (Date.now() + delay >= deadlineAt) throw new UpstreamError(failure, attempt + 1);
+      if (Date.now() + delay >= deadline.at) throw new UpstreamError(failure, attempt + 1);
       try {
         await sleep(delay, undefined, { signal });
       } catch {
-        if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
+        if (deadline.reason === 'client') throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
         throw new UpstreamError({ kind: 'timeout' }, attempt + 1);
       }
     }
@@ -197,9 +219,11 @@ async function readCapped(
   strict = false,
 ): Promise<string> {
   const declared = Number(res.headers['content-length']);
+  const tooLarge = () =>
+    new UpstreamError({ kind: 'bad_response', reason: `body larger than ${limit} bytes` });
   if (strict && Number.isFinite(declared) && declared > limit) {
     res.body.destroy();
-    throw new UpstreamError({ kind: 'bad_response', reason: `body larger than ${limit} bytes` });
+    throw tooLarge();
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -207,12 +231,7 @@ async function readCapped(
     size += chunk.length;
     if (size > limit) {
       res.body.destroy();
-      if (strict) {
-        throw new UpstreamError({
-          kind: 'bad_response',
-          reason: `body larger than ${limit} bytes`,
-        });
-      }
+      if (strict) throw tooLarge();
       break;
     }
     chunks.push(chunk);
@@ -220,39 +239,96 @@ async function readCapped(
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A FastAPI `{"detail": "..."}` is worth passing on (truncated); anything else is not. */
-function errorDetail(body: string | undefined): { detail?: string } {
+/**
+ * A FastAPI `{"detail": ...}` is worth passing on (validation errors flattened to
+ * `loc: msg`, the caller's key redacted, truncated); anything else (HTML, other JSON) is not.
+ */
+export function errorDetail(body: string | undefined, credential?: string): { detail?: string } {
   if (!body) return {};
+  let detail: unknown;
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'detail' in parsed) {
-      const detail = (parsed as { detail: unknown }).detail;
-      const text = typeof detail === 'string' ? detail : JSON.stringify(detail);
-      return { detail: text.length > 300 ? `${text.slice(0, 300)}…` : text };
-    }
+    if (!parsed || typeof parsed !== 'object' || !('detail' in parsed)) return {};
+    detail = (parsed as { detail: unknown }).detail;
   } catch {
-    // Not JSON (an HTML error page, say): nothing safe to pass on.
+    return {}; // Not JSON (an HTML error page, say): nothing safe to pass on.
   }
-  return {};
+  let text = typeof detail === 'string' ? detail : formatValidationErrors(detail);
+  if (credential) text = text.split(credential).join('[redacted]');
+  // One line, no control characters: it ends up in a GraphQL error message.
+  text = text.replace(/\p{Cc}+/gu, ' ').trim();
+  if (!text) return {};
+  return { detail: text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text };
 }
 
-/** `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date; capped at 60 s. */
+/** FastAPI/pydantic `[{loc: ['query', 'page_size'], msg: '…'}]` -> `query.page_size: …`. */
+function formatValidationErrors(detail: unknown): string {
+  if (Array.isArray(detail)) {
+    const parts = detail.map((item: unknown) => {
+      const { loc, msg } = (item ?? {}) as { loc?: unknown; msg?: unknown };
+      if (typeof msg !== 'string') return JSON.stringify(item);
+      return Array.isArray(loc) ? `${loc.join('.')}: ${msg}` : msg;
+    });
+    return parts.join('; ');
+  }
+  return JSON.stringify(detail) ?? '';
+}
+
+/**
+ * How long the upstream asks us to wait: `retry-after-ms`, else `Retry-After` in seconds or as
+ * an HTTP date (a date in the past means now). Undefined when absent or unreadable.
+ */
 export function parseRetryAfter(
   headers: Record<string, string | string[] | undefined>,
+  now = Date.now(),
 ): number | undefined {
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const ms = Number(first(headers['retry-after-ms']));
-  if (first(headers['retry-after-ms']) !== undefined && Number.isFinite(ms) && ms >= 0) {
-    return Math.min(ms, 60_000);
-  }
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim();
+  const ms = first(headers['retry-after-ms']);
+  if (ms && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
   const raw = first(headers['retry-after']);
-  if (raw === undefined) return undefined;
-  const seconds = Number(raw);
-  if (raw.trim() !== '' && Number.isFinite(seconds) && seconds >= 0)
-    return Math.min(seconds * 1000, 60_000);
+  if (!raw) return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * 1000;
+  // An HTTP date names its day and month; Date.parse would also accept "-5" as a year.
+  if (!/[a-z]/i.test(raw)) return undefined;
   const date = Date.parse(raw);
   if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(date - Date.now(), 0), 60_000);
+  return Math.max(date - now, 0);
+}
+
+/**
+ * One deadline for a whole call (every attempt and back-off), plus the caller's own signal:
+ * whichever fires first aborts the call. Disposed when the call ends, so no timer or listener
+ * outlives it.
+ */
+class CallDeadline {
+  readonly at: number;
+  reason: 'timeout' | 'client' | undefined;
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #client: AbortSignal | undefined;
+  readonly #onClientAbort = () => this.#abort('client');
+
+  constructor(timeoutMs: number, client: AbortSignal | undefined) {
+    this.at = Date.now() + timeoutMs;
+    this.#timer = setTimeout(() => this.#abort('timeout'), timeoutMs);
+    this.#client = client;
+    client?.addEventListener('abort', this.#onClientAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  #abort(reason: 'timeout' | 'client'): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.#controller.abort(new Error(reason === 'timeout' ? 'upstream deadline' : 'client gone'));
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#client?.removeEventListener('abort', this.#onClientAbort);
+  }
 }
 
 function networkReason(error: unknown): string {

@@ -10,7 +10,11 @@ import type { Sandbox, SandboxOptions } from '../../src/sandbox/server.js';
 
 export const SERVER_KEY = 'llx-server-side-test-key-0000000000';
 
-export interface GraphQLResponse<T = Record<string, unknown>> {
+/** Response data as tests read it: any shape, checked by assertions rather than types. */
+
+export type AnyData = Record<string, any>;
+
+export interface GraphQLResponse<T = AnyData> {
   status: number;
   body: {
     data?: T | null;
@@ -21,18 +25,25 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
     }>;
   };
   headers: Headers;
+  /** The raw response text (for "no key, no URL, no stack" checks). */
+  text: string;
+  /** Milliseconds from sending the request to having the whole answer. */
+  elapsedMs: number;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 export interface Stack {
   sandbox: Sandbox;
   gateway: Gateway;
   /** POST a GraphQL operation to the gateway. */
-  // Tests walk response data freely; a query's own types would add nothing here.
-
-  graphql<T = Record<string, any>>(
+  graphql<T = AnyData>(
     query: string,
     variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
+    options?: RequestOptions | Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
   /** Sandbox requests to the list endpoint since the last reset. */
   listCalls(): Sandbox['requests'];
@@ -40,6 +51,7 @@ export interface Stack {
   summaryCalls(): Sandbox['requests'];
   /** Sandbox requests to `GET /api/v1/chat/{id}` (full session with events) since the last reset. */
   fullSessionCalls(): Sandbox['requests'];
+  /** Forgets recorded requests and removes programmed faults. */
   resetRequests(): void;
   close(): Promise<void>;
 }
@@ -70,17 +82,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async graphql<T>(
       query: string,
       variables?: Record<string, unknown>,
-      headers?: Record<string, string>,
+      options: RequestOptions | Record<string, string> = {},
     ): Promise<GraphQLResponse<T>> {
+      // Older call sites pass the headers object itself.
+      const { headers, signal } = (
+        'headers' in options || 'signal' in options ? options : { headers: options }
+      ) as RequestOptions;
+      const started = performance.now();
       const res = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
+        ...(signal && { signal }),
       });
+      const text = await res.text();
       return {
         status: res.status,
-        body: (await res.json()) as GraphQLResponse<T>['body'],
+        body: JSON.parse(text) as GraphQLResponse<T>['body'],
         headers: res.headers,
+        text,
+        elapsedMs: performance.now() - started,
       };
     },
     listCalls: () => sandbox.requests.filter((r) => r.path === '/api/v1/chat'),
@@ -88,7 +109,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       sandbox.requests.filter((r) => /^\/api\/v1\/chat\/[^/]+\/summary$/.test(r.path)),
     fullSessionCalls: () => sandbox.requests.filter((r) => /^\/api\/v1\/chat\/[^/]+$/.test(r.path)),
     resetRequests: () => {
-      sandbox.requests.length = 0;
+      sandbox.clearRequests();
+      sandbox.faults.clear();
     },
     async close() {
       await gateway.close();
