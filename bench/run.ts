@@ -28,6 +28,8 @@ import {
 } from './lib/processes.js';
 import type { Service } from './lib/processes.js';
 import {
+  baselineTable,
+  compareWithBaseline,
   errorCount,
   fmt,
   summarise,
@@ -51,6 +53,8 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: process.env.SANDBOX_LATENCY_MS || '2' },
     'log-level': { type: 'string' },
     gateway: { type: 'string', default: 'dist/main.js' },
+    baseline: { type: 'string' },
+    'baseline-env': { type: 'string', multiple: true, default: [] },
     'gateway-env': { type: 'string', multiple: true, default: [] },
     'entities-via': { type: 'string', default: 'auto' },
     sustained: { type: 'string' },
@@ -69,7 +73,10 @@ if (args.help) {
   --rounds 1            repeat the whole matrix; medians and same-round ratios are reported
   --latency 2           sandbox latency in ms (default: SANDBOX_LATENCY_MS or 2)
   --log-level info      gateway LOG_LEVEL (default: the gateway's own default)
-  --gateway dist/main.js  built gateway entry (e.g. a baseline build to compare)
+  --gateway dist/main.js  built gateway entry
+  --baseline FILE       a second built gateway (bench/build-baseline.ts) run next to the first one:
+                        every gateway scenario also runs as <name>@baseline, alternating order
+  --baseline-env K=V    environment of the baseline gateway on top of --gateway-env (repeatable)
   --gateway-env K=V     extra gateway environment (repeatable)
   --entities-via auto   _entities | nodes | chatSession | auto
   --sustained 60        sustained mode: memory under load for 60 s (scenario: first of --scenarios
@@ -107,18 +114,23 @@ if (concurrencies.some((c) => !Number.isInteger(c) || c < 1)) {
   console.error(`--connections must be positive integers, got ${args.connections}`);
   process.exit(2);
 }
-const gatewayEnv = Object.fromEntries(
-  args['gateway-env'].map((kv) => {
-    const at = kv.indexOf('=');
-    return [kv.slice(0, at), kv.slice(at + 1)];
-  }),
-);
+const envPairs = (list: string[]): Record<string, string> =>
+  Object.fromEntries(
+    list.map((kv) => {
+      const at = kv.indexOf('=');
+      return [kv.slice(0, at), kv.slice(at + 1)];
+    }),
+  );
+const gatewayEnv = envPairs(args['gateway-env']);
 // 50 lookups are 50 distinct upstream calls: above the default per-operation budget (25).
 gatewayEnv.MAX_UPSTREAM_CALLS_PER_OPERATION ??= '64';
 const gatewayEntry = resolve(ROOT, args.gateway);
-if (!existsSync(gatewayEntry)) {
-  console.error(`${gatewayEntry} does not exist: run \`npm run build\` first (npm run bench does)`);
-  process.exit(2);
+const baselineEntry = args.baseline === undefined ? undefined : resolve(ROOT, args.baseline);
+for (const entry of [gatewayEntry, baselineEntry]) {
+  if (entry !== undefined && !existsSync(entry)) {
+    console.error(`${entry} does not exist: run \`npm run build\` first (npm run bench does)`);
+    process.exit(2);
+  }
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -166,11 +178,13 @@ interface Stack {
   sandbox: Service;
   gateway: Service;
   proxy: Service | undefined;
+  baseline: Service | undefined;
   services: Service[];
 }
 
 async function startStack(options: {
   proxy: boolean;
+  baseline?: string | undefined;
   nodeFlags?: string[];
   memoryProbe?: boolean;
 }): Promise<Stack> {
@@ -189,10 +203,20 @@ async function startStack(options: {
     services.push(gateway);
     const proxy = options.proxy ? await startProxy(sandbox.url) : undefined;
     if (proxy) services.push(proxy);
+    const baseline = options.baseline
+      ? await startGateway({
+          name: 'gateway-baseline',
+          upstreamUrl: sandbox.url,
+          entry: options.baseline,
+          logLevel: args['log-level'],
+          env: { ...gatewayEnv, ...envPairs(args['baseline-env']) },
+        })
+      : undefined;
+    if (baseline) services.push(baseline);
     log(
-      `sandbox ${sandbox.url} (pid ${sandbox.pid}, ${latencyMs} ms latency), gateway ${gateway.url} (pid ${gateway.pid})${proxy ? `, proxy ${proxy.url} (pid ${proxy.pid})` : ''}`,
+      `sandbox ${sandbox.url} (pid ${sandbox.pid}, ${latencyMs} ms latency), gateway ${gateway.url} (pid ${gateway.pid})${proxy ? `, proxy ${proxy.url} (pid ${proxy.pid})` : ''}${baseline ? `, baseline gateway ${baseline.url} (pid ${baseline.pid})` : ''}`,
     );
-    return { sandbox, gateway, proxy, services };
+    return { sandbox, gateway, proxy, baseline, services };
   } catch (error) {
     await Promise.all(services.map((s) => s.stop()));
     throw error;
@@ -201,7 +225,7 @@ async function startStack(options: {
 
 async function stopStack(stack: Stack): Promise<void> {
   // Gateway first, so it never sees its upstream vanish mid-request.
-  for (const s of [stack.gateway, stack.proxy, stack.sandbox]) await s?.stop();
+  for (const s of [stack.gateway, stack.baseline, stack.proxy, stack.sandbox]) await s?.stop();
 }
 
 function serverOf(stack: Stack, scenario: PreparedScenario): Service {
@@ -209,7 +233,9 @@ function serverOf(stack: Stack, scenario: PreparedScenario): Service {
     ? stack.sandbox
     : scenario.server === 'proxy'
       ? stack.proxy!
-      : stack.gateway;
+      : scenario.server === 'baseline'
+        ? stack.baseline!
+        : stack.gateway;
 }
 
 /** Warm-up (discarded), then the measured run with CPU accounting per process. */
@@ -253,6 +279,18 @@ async function measure(
   };
 }
 
+/** [a@baseline, a, b, c@baseline, c] -> [a, a@baseline, b, c, c@baseline] */
+function swapPairs(list: PreparedScenario[]): PreparedScenario[] {
+  const out = [...list];
+  for (let i = 0; i + 1 < out.length; i++) {
+    if (out[i]!.server === 'baseline' && out[i + 1]!.name === out[i]!.name) {
+      [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
+      i++;
+    }
+  }
+  return out;
+}
+
 function describeErrors(r: LoadResult): string {
   return `${r.non2xx} non-2xx, ${r.mismatches} bad bodies, ${r.errors} connection errors (${r.timeouts} timeouts)${r.sampleMismatch ? `; e.g. ${r.sampleMismatch.slice(0, 200)}` : ''}`;
 }
@@ -260,13 +298,28 @@ function describeErrors(r: LoadResult): string {
 async function matrix(): Promise<number> {
   const started = new Date();
   const env = environment();
-  const stack = await startStack({ proxy: selected.includes('proxy') });
+  const stack = await startStack({ proxy: selected.includes('proxy'), baseline: baselineEntry });
   try {
-    const { prepared, skipped } = await prepareScenarios(
+    const { prepared: candidate, skipped } = await prepareScenarios(
       { sandbox: stack.sandbox.url, gateway: stack.gateway.url, proxy: stack.proxy?.url ?? '' },
       selected,
       { entitiesVia: args['entities-via'] as EntitiesVia },
     );
+    // With a baseline build, each gateway scenario runs on both, next to each other.
+    const prepared: PreparedScenario[] = [];
+    for (const scenario of candidate) {
+      if (stack.baseline && scenario.server === 'gateway') {
+        const {
+          prepared: [base],
+        } = await prepareScenarios(
+          { sandbox: stack.sandbox.url, gateway: stack.baseline.url, proxy: '' },
+          [scenario.name],
+          { entitiesVia: args['entities-via'] as EntitiesVia },
+        );
+        if (base) prepared.push({ ...base, label: `${base.name}@baseline`, server: 'baseline' });
+      }
+      prepared.push(scenario);
+    }
     for (const s of skipped) log(`skipping ${s.name}: ${s.reason}`);
     for (const s of prepared) if (s.note) log(`note on ${s.name}: ${s.note}`);
     const total =
@@ -278,7 +331,9 @@ async function matrix(): Promise<number> {
     const runs: RunRecord[] = [];
     for (let round = 1; round <= rounds; round++) {
       for (const connections of concurrencies) {
-        for (const scenario of prepared) {
+        // Alternate which build goes first, so drift within a round favours neither.
+        const order = round % 2 === 0 ? swapPairs(prepared) : prepared;
+        for (const scenario of order) {
           const { result, cpuMsPerRequest } = await measure(
             stack,
             scenario,
@@ -288,23 +343,24 @@ async function matrix(): Promise<number> {
           const flagged = errorCount(result) > 0;
           runs.push({
             ...result,
-            scenario: scenario.name,
+            scenario: scenario.label,
             connections,
             round,
             cpuMsPerRequest,
             flagged,
           });
           log(
-            `${flagged ? '! ' : '  '}round ${round} ${scenario.name.padEnd(10)} c=${String(connections).padEnd(3)} ${fmt(result.rps, 0).padStart(6)} req/s  p50 ${fmt(result.latency.p50)} ms  p99 ${fmt(result.latency.p99)} ms${flagged ? `  ERRORS: ${describeErrors(result)}` : ''}`,
+            `${flagged ? '! ' : '  '}round ${round} ${scenario.label.padEnd(10)} c=${String(connections).padEnd(3)} ${fmt(result.rps, 0).padStart(6)} req/s  p50 ${fmt(result.latency.p50)} ms  p99 ${fmt(result.latency.p99)} ms${flagged ? `  ERRORS: ${describeErrors(result)}` : ''}`,
           );
         }
       }
     }
 
     const peakRss = readRss(stack.gateway.pid)?.hwm;
-    const calls = new Map(prepared.map((s) => [s.name, s.upstreamCallsPerRequest]));
+    const calls = new Map(prepared.map((s) => [s.label, s.upstreamCallsPerRequest]));
     const rows = summarise(runs, calls);
     const goals = targets(rows, peakRss);
+    const versus = compareWithBaseline(runs);
     const file = writeJson('latest.json', {
       mode: 'matrix',
       startedAt: started.toISOString(),
@@ -319,11 +375,15 @@ async function matrix(): Promise<number> {
         rounds,
         sandboxLatencyMs: latencyMs,
         gatewayEntry: relative(ROOT, gatewayEntry),
+        ...(baselineEntry && {
+          baselineEntry,
+          baselineEnv: { ...gatewayEnv, ...envPairs(args['baseline-env']) },
+        }),
         gatewayLogLevel: args['log-level'] ?? '(gateway default)',
         gatewayEnv,
       },
-      scenarios: prepared.map(({ name, description, upstreamCallsPerRequest, server, note }) => ({
-        name,
+      scenarios: prepared.map(({ label, description, upstreamCallsPerRequest, server, note }) => ({
+        name: label,
         description,
         upstreamCallsPerRequest,
         server,
@@ -331,6 +391,7 @@ async function matrix(): Promise<number> {
       })),
       skipped,
       summary: rows,
+      ...(versus.length > 0 && { versusBaseline: versus }),
       targets: goals,
       gatewayPeakRssMB: peakRss === undefined ? null : Number(mb(peakRss)),
       runs: runs.map(({ sampleMismatch, ...r }) => ({
@@ -344,6 +405,7 @@ async function matrix(): Promise<number> {
     );
     console.log(summaryTable(rows));
     for (const s of skipped) console.log(`(${s.name} skipped: ${s.reason})`);
+    if (versus.length > 0) console.log(`\n${baselineTable(versus)}`);
     console.log(`\n${targetsTable(goals)}\n\nwritten to ${file}`);
     const flagged = runs.filter((r) => r.flagged);
     if (flagged.length > 0) {

@@ -120,6 +120,8 @@ export async function startSandbox(latencyMs: number): Promise<Service> {
 }
 
 export interface GatewayStartOptions {
+  /** Process name in logs (default gateway). */
+  name?: string;
   upstreamUrl: string;
   /** Built entry point (default dist/main.js). */
   entry: string;
@@ -137,7 +139,7 @@ export async function startGateway(options: GatewayStartOptions): Promise<Servic
     ? ['--expose-gc', '--import', join(ROOT, 'bench', 'lib', 'memory-probe.mjs')]
     : [];
   return start({
-    name: 'gateway',
+    name: options.name ?? 'gateway',
     nodeArgs: [...(options.nodeFlags ?? []), ...probe, options.entry],
     env: {
       NODE_ENV: 'production',

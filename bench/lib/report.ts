@@ -1,9 +1,9 @@
 /** Summaries, ratios, targets and the printed tables of a bench run. */
 import type { LoadResult } from './load.js';
-import type { ScenarioName } from './scenarios.js';
 
 export interface RunRecord extends LoadResult {
-  scenario: ScenarioName;
+  /** Scenario name, `<name>@baseline` for the baseline build. */
+  scenario: string;
   connections: number;
   round: number;
   /** CPU time per successful request, in ms, of the serving process, the sandbox and the driver. */
@@ -13,7 +13,7 @@ export interface RunRecord extends LoadResult {
 }
 
 export interface SummaryRow {
-  scenario: ScenarioName;
+  scenario: string;
   connections: number;
   rounds: number;
   /** Medians over rounds. */
@@ -49,22 +49,19 @@ const median = (values: number[]): number | null => {
 
 export const errorCount = (r: LoadResult) => r.non2xx + r.mismatches + r.errors + r.timeouts;
 
-export function summarise(
-  runs: RunRecord[],
-  callsPerRequest: Map<ScenarioName, number>,
-): SummaryRow[] {
+export function summarise(runs: RunRecord[], callsPerRequest: Map<string, number>): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const keys = new Map<string, RunRecord[]>();
   for (const r of runs) {
     const key = `${r.scenario}@${r.connections}`;
     keys.set(key, [...(keys.get(key) ?? []), r]);
   }
-  const find = (scenario: ScenarioName, connections: number, round: number) =>
+  const find = (scenario: string, connections: number, round: number) =>
     runs.find((r) => r.scenario === scenario && r.connections === connections && r.round === round);
 
   for (const group of keys.values()) {
     const { scenario, connections } = group[0]!;
-    const against = (base: ScenarioName, f: (r: RunRecord, b: RunRecord) => number) =>
+    const against = (base: string, f: (r: RunRecord, b: RunRecord) => number) =>
       median(
         group.flatMap((r) => {
           const b = find(base, connections, r.round);
@@ -93,7 +90,7 @@ export function summarise(
 }
 
 export function targets(rows: SummaryRow[], peakRssBytes: number | undefined): Target[] {
-  const row = (scenario: ScenarioName, connections: number) =>
+  const row = (scenario: string, connections: number) =>
     rows.find((r) => r.scenario === scenario && r.connections === connections);
   const c50 = row('connection', 50);
   const c1 = row('connection', 1);
@@ -172,3 +169,69 @@ export function targetsTable(list: Target[]): string {
 }
 
 export { fmt };
+
+export interface BaselineRow {
+  scenario: string;
+  connections: number;
+  /** Candidate / baseline, same round, median over rounds. */
+  rpsRatio: number | null;
+  cpuRatio: number | null;
+  p50DiffMs: number | null;
+  baselineCpuMsPerRequest: number | null;
+  candidateCpuMsPerRequest: number | null;
+}
+
+/** Each `<name>@baseline` run against the same scenario's run in the same round. */
+export function compareWithBaseline(runs: RunRecord[]): BaselineRow[] {
+  const rows: BaselineRow[] = [];
+  const seen = new Set<string>();
+  for (const base of runs) {
+    if (!base.scenario.endsWith('@baseline')) continue;
+    const scenario = base.scenario.slice(0, -'@baseline'.length);
+    const key = `${scenario}@${base.connections}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const pairs = runs
+      .filter((r) => r.scenario === base.scenario && r.connections === base.connections)
+      .flatMap((b) => {
+        const c = runs.find(
+          (r) => r.scenario === scenario && r.connections === b.connections && r.round === b.round,
+        );
+        return c && !c.flagged && !b.flagged ? [{ b, c }] : [];
+      });
+    const cpu = (r: RunRecord) => r.cpuMsPerRequest.server ?? Number.NaN;
+    rows.push({
+      scenario,
+      connections: base.connections,
+      rpsRatio: median(pairs.map(({ b, c }) => c.rps / b.rps)),
+      cpuRatio: median(pairs.map(({ b, c }) => cpu(c) / cpu(b))),
+      p50DiffMs: median(pairs.map(({ b, c }) => c.latency.p50 - b.latency.p50)),
+      baselineCpuMsPerRequest: median(pairs.map(({ b }) => cpu(b))),
+      candidateCpuMsPerRequest: median(pairs.map(({ c }) => cpu(c))),
+    });
+  }
+  return rows;
+}
+
+export function baselineTable(rows: BaselineRow[]): string {
+  return table(
+    [
+      'vs baseline',
+      'conc',
+      'req/s ratio',
+      'cpu ms/req base',
+      'cpu ms/req new',
+      'cpu ratio',
+      'p50 diff ms',
+    ],
+    rows.map((r) => [
+      r.scenario,
+      String(r.connections),
+      fmt(r.rpsRatio, 3, 'x'),
+      fmt(r.baselineCpuMsPerRequest, 3),
+      fmt(r.candidateCpuMsPerRequest, 3),
+      fmt(r.cpuRatio, 3, 'x'),
+      fmt(r.p50DiffMs, 2),
+    ]),
+  );
+}

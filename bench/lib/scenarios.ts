@@ -22,11 +22,13 @@ export const SCENARIOS: readonly ScenarioName[] = [
 
 export interface PreparedScenario {
   name: ScenarioName;
+  /** The name in reports: `<name>@baseline` when it runs against the baseline build. */
+  label: string;
   description: string;
   /** Upstream HTTP calls one request causes (direct: the request itself). */
   upstreamCallsPerRequest: number;
   /** Which process serves it: its CPU time is reported per request. */
-  server: 'sandbox' | 'proxy' | 'gateway';
+  server: 'sandbox' | 'proxy' | 'gateway' | 'baseline';
   request: LoadRequest;
   /** Set when responses are not byte-identical and only the weaker check applies. */
   note?: string;
@@ -233,6 +235,7 @@ async function prepareEntities(
   sameIds(`entities via ${chosen}`, pick(parseGraphQL(reference, `entities via ${chosen}`)), ids);
   return {
     name: 'entities',
+    label: 'entities',
     description: `${ENTITY_COUNT} sessions by id in one operation, via ${chosen}`,
     upstreamCallsPerRequest: ENTITY_COUNT,
     server: 'gateway',
@@ -265,6 +268,7 @@ export async function prepareScenarios(
         if (ids.length !== 20) throw new PreflightError(`direct: ${ids.length} items, not 20`);
         prepared.push({
           name,
+          label: name,
           description: 'GET /api/v1/chat?page_size=20 straight to the sandbox upstream (ceiling)',
           upstreamCallsPerRequest: 1,
           server: 'sandbox',
@@ -287,6 +291,7 @@ export async function prepareScenarios(
         }
         prepared.push({
           name,
+          label: name,
           description:
             'minimal node:http + undici Pool proxy, same upstream call, same output bytes (floor)',
           upstreamCallsPerRequest: 1,
@@ -298,6 +303,7 @@ export async function prepareScenarios(
       case 'connection':
         prepared.push({
           name,
+          label: name,
           description: 'chatSessions(first: 20) with every field, through the gateway',
           upstreamCallsPerRequest: 1,
           server: 'gateway',
@@ -314,6 +320,7 @@ export async function prepareScenarios(
         }
         prepared.push({
           name,
+          label: name,
           description: `${FANOUT_ALIASES.length} aliased chatSessions over ${SANDBOX_PROJECTS.length} projects, all distinct upstream calls`,
           upstreamCallsPerRequest: FANOUT_ALIASES.length,
           server: 'gateway',
