@@ -323,10 +323,23 @@ async function matrix(): Promise<number> {
     for (const s of skipped) log(`skipping ${s.name}: ${s.reason}`);
     for (const s of prepared) if (s.note) log(`note on ${s.name}: ${s.note}`);
     const total =
-      prepared.length * concurrencies.length * rounds * (durationSeconds + warmupSeconds);
+      prepared.length *
+      (concurrencies.length * rounds * (durationSeconds + warmupSeconds) + warmupSeconds);
     log(
       `${prepared.length} scenarios x ${concurrencies.length} concurrencies x ${rounds} round(s), ${warmupSeconds} s warm-up + ${durationSeconds} s each: about ${Math.ceil(total / 60)} min`,
     );
+
+    // Every server starts cold: one warm-up per scenario at the highest concurrency before the
+    // first round, so round 1 is not the only one paying for lazy compilation and pool set-up.
+    if (warmupSeconds > 0) {
+      log('warming up every scenario');
+      for (const scenario of prepared) {
+        await runLoad(scenario.request, {
+          connections: Math.max(...concurrencies),
+          durationSeconds: warmupSeconds,
+        });
+      }
+    }
 
     const runs: RunRecord[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -400,8 +413,9 @@ async function matrix(): Promise<number> {
       })),
     });
 
+    const git = gitInfo();
     console.log(
-      `\nsandbox latency ${latencyMs} ms, ${durationSeconds} s per run after ${warmupSeconds} s warm-up, ${rounds} round(s); medians; ratios from the same round; ${env.cpus} CPUs, load average ${env.loadAverage.join(' ')} at start\n`,
+      `\ncommit ${git.commit.slice(0, 12)}${git.dirty ? ' (with uncommitted changes)' : ''}; sandbox latency ${latencyMs} ms, ${durationSeconds} s per run after ${warmupSeconds} s warm-up, ${rounds} round(s); medians; ratios from the same round; ${env.cpus} CPUs, load average ${env.loadAverage.join(' ')} at start\n`,
     );
     console.log(summaryTable(rows));
     for (const s of skipped) console.log(`(${s.name} skipped: ${s.reason})`);
