@@ -599,7 +599,7 @@ async function sustained(seconds: number): Promise<number> {
       table(
         ['gateway memory', 'MB'],
         [
-          ['RSS idle (before warm-up)', fmt(memory.idleRssMB, 1)],
+          ['RSS idle (after the checks, before warm-up)', fmt(memory.idleRssMB, 1)],
           ['live heap idle (after a full GC)', fmt(memory.idleLiveHeapMB, 1)],
           ['RSS at start of the run', fmt(memory.startRssMB, 1)],
           ['RSS peak (samples)', fmt(memory.peakRssMB, 1)],
