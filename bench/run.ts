@@ -39,7 +39,7 @@ import {
   targetsTable,
 } from './lib/report.js';
 import type { RunRecord } from './lib/report.js';
-import { prepareScenarios, SCENARIOS } from './lib/scenarios.js';
+import { PreflightError, prepareScenarios, SCENARIOS } from './lib/scenarios.js';
 import type { EntitiesVia, PreparedScenario, ScenarioName } from './lib/scenarios.js';
 import { formatProfileSummary, summariseProfile } from './profile-summary.js';
 
@@ -680,10 +680,19 @@ async function profile(): Promise<number> {
   return errorCount(result) > 0 ? 1 : 0;
 }
 
-const exitCode =
-  mode === 'sustained'
-    ? await sustained(num('sustained', 5))
-    : mode === 'profile'
-      ? await profile()
-      : await matrix();
+let exitCode: number;
+try {
+  exitCode =
+    mode === 'sustained'
+      ? await sustained(num('sustained', 5))
+      : mode === 'profile'
+        ? await profile()
+        : await matrix();
+} catch (error) {
+  if (!(error instanceof PreflightError)) throw error;
+  console.error(
+    `\nnothing measured: a scenario answered wrongly before the load.\n${error.message}`,
+  );
+  exitCode = 1;
+}
 process.exit(exitCode);

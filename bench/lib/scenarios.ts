@@ -77,7 +77,10 @@ interface GraphQLBody {
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
-class PreflightError extends Error {}
+/** A scenario's answer is wrong before any load: nothing is measured. */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
 
 async function text(url: string, init?: RequestInit): Promise<string> {
   const res = await fetch(url, init);
