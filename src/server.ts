@@ -16,6 +16,7 @@ import { corsOptions, useVaryOrigin } from './plugins/cors.js';
 import { useRequestLogging } from './plugins/logging.js';
 import { METRICS_ENDPOINT, Metrics } from './plugins/metrics.js';
 import { HEALTH_ENDPOINT, READINESS_ENDPOINT, Readiness } from './plugins/readiness.js';
+import { useJitExecution } from './plugins/jit.js';
 import { MAX_REQUEST_BODY_BYTES, useQueryLimits } from './plugins/query-limits.js';
 import { useRequestId } from './plugins/request-id.js';
 import { startSandbox } from './sandbox/server.js';
@@ -95,6 +96,7 @@ export function createGatewayYoga(
     maskedErrors: { isDev: false },
     plugins: [
       useQueryLimits(),
+      useJitExecution(logger),
       useRequestId(),
       readiness.plugin(),
       metrics.plugin(),
