@@ -36,7 +36,8 @@ describe('cursor codec', () => {
     ['truncated', valid.slice(0, -3)],
     ['not JSON', Buffer.from('hello').toString('base64url')],
     ['JSON of the wrong shape', json({ t: 'tok', o: 2 })],
-    ['a future version', json([2, 'tok', 2, 'x', 'y'])],
+    ['a future version', json([3, 'tok', 2, 'x', 'y'])],
+    ['a version-1 cursor', json([1, 'tok', 2, 'x', 'y'])],
     ['huge', 'A'.repeat(20_000)],
   ])('rejects a %s cursor', (_name, cursor) => {
     expect(() => decodeCursor(cursor, project)).toThrow(InvalidCursorError);
