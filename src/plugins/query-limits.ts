@@ -21,9 +21,6 @@ export const QUERY_LIMITS = {
   maxDirectives: 50,
 } as const;
 
-/** POST bodies above this get HTTP 413 (Yoga checks Content-Length and counts streamed bytes). */
-export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
-
 type ArmorConfig = NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>;
 type RejectCallback = NonNullable<NonNullable<ArmorConfig['maxDepth']>['onReject']>[number];
 
