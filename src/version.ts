@@ -3,6 +3,4 @@ import { createRequire } from 'node:module';
 // package.json sits one level above both src/ and dist/.
 const pkg = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 
-export const GATEWAY_NAME = pkg.name;
-export const GATEWAY_VERSION = pkg.version;
 export const USER_AGENT = `${pkg.name}/${pkg.version} (+graphql-yoga; node ${process.versions.node})`;

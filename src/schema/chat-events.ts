@@ -16,6 +16,7 @@ import type {
 } from '../domain.js';
 import { upstream } from '../errors.js';
 import { builder } from './builder.js';
+import { tokenCountFields } from './token-counts.js';
 import { ChatSessionRef } from './chat-session.js';
 
 export const ChatEventRef = builder.interfaceRef<ChatEvent>('ChatEvent').implement({
@@ -126,16 +127,7 @@ const ChatUsageRef = builder.objectRef<ChatUsage>('ChatUsage').implement({
   description: 'Resources a run used, as reported when it stopped.',
   fields: (t) => ({
     durationMs: t.exposeFloat('durationMs', { description: 'How long the run took, in ms.' }),
-    totalInputTokens: t.expose('totalInputTokens', {
-      type: 'SafeInt',
-      nullable: true,
-      description: 'Input (prompt) tokens consumed, when known.',
-    }),
-    totalOutputTokens: t.expose('totalOutputTokens', {
-      type: 'SafeInt',
-      nullable: true,
-      description: 'Output (completion) tokens produced, when known.',
-    }),
+    ...tokenCountFields(t),
     turns: t.expose('turns', { type: 'SafeInt', description: 'Number of agent turns.' }),
   }),
 });

@@ -8,6 +8,7 @@ import type { ChatJobMetadata, ChatSession, SessionKey } from '../domain.js';
 import { upstream } from '../errors.js';
 import { validateScope, validateSessionId } from './arguments.js';
 import { builder } from './builder.js';
+import { tokenCountFields } from './token-counts.js';
 
 export const ChatJobMetadataRef = builder.objectRef<ChatJobMetadata>('ChatJobMetadata').implement({
   description: 'Token usage and status of the most recent run of a chat session.',
@@ -24,16 +25,7 @@ export const ChatJobMetadataRef = builder.objectRef<ChatJobMetadata>('ChatJobMet
       description: 'Export configurations applied to the run, if any.',
     }),
     isError: t.exposeBoolean('isError', { description: 'Whether the run ended in an error.' }),
-    totalInputTokens: t.expose('totalInputTokens', {
-      type: 'SafeInt',
-      nullable: true,
-      description: 'Input (prompt) tokens consumed, when known.',
-    }),
-    totalOutputTokens: t.expose('totalOutputTokens', {
-      type: 'SafeInt',
-      nullable: true,
-      description: 'Output (completion) tokens produced, when known.',
-    }),
+    ...tokenCountFields(t),
     turns: t.expose('turns', { type: 'SafeInt', description: 'Number of agent turns in the run.' }),
   }),
 });

@@ -119,7 +119,7 @@ export class ChatApi {
   }
 
   /**
-   * A per-request loader for one endpoint. The upstream has no batch endpoint, so a batch is
+   * A per-request loader for one endpoint. The upstream has no batch endpoint, so N keys are
    * N single calls, each through the concurrency cap and the budget. Calls are keyed by what
    * goes on the wire, so two keys that make the same request share one call.
    */
@@ -128,13 +128,16 @@ export class ChatApi {
     decode: (body: unknown, key: K) => V,
   ): DataLoader<K, V, string> {
     return new DataLoader<K, V, string>(
-      // One promise per key, not awaited together: DataLoader resolves each load() with its
-      // promise, so every key settles (or rejects) as soon as its own call does.
-      async (keys) =>
-        keys.map((key) =>
-          this.#limit(() => this.#fetch(toCall(key))).then((body) => decode(body, key)),
-        ) as unknown as V[],
+      // `batch: false`: each key is its own call, so one slow call never holds back another;
+      // the loader still dedupes through its per-request cache. DataLoader's contract is a
+      // settled value or an Error per key, so a failure is returned, not thrown.
+      async ([key]) => [
+        await this.#limit(() => this.#fetch(toCall(key!)))
+          .then((body) => decode(body, key!))
+          .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+      ],
       {
+        batch: false,
         cacheKeyFn: (key) => {
           const { path, query } = toCall(key);
           return `${path}?${JSON.stringify(query)}`;
