@@ -1,6 +1,6 @@
 /**
  * Environment -> one validated, typed Config. This is the only module that reads process.env.
- * Variable names are a contract (see DESIGN.md and the README's configuration table).
+ * Variable names are a contract (the README's configuration table).
  */
 
 export const LLAMA_CLOUD_DEFAULT_BASE_URL = 'https://api.cloud.llamaindex.ai';

@@ -5,18 +5,18 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { ErrorCode, gatewayError } from './errors.js';
-import { requestTrace } from './plugins/request-id.js';
+import { requestRecord } from './observability/request-record.js';
+import type { RequestRecord } from './observability/request-record.js';
 import { ChatApi } from './upstream/chat-api.js';
 import type { UpstreamClient } from './upstream/client.js';
 
 /** What the gateway adds to Yoga's context for each request. */
 export interface RequestContext {
-  requestId: string;
+  /** What logs and metrics report about this request (request id, upstream calls…). */
+  record: RequestRecord;
   config: Config;
   /** Upstream access for this operation; throws UNAUTHENTICATED when there is no credential. */
   chatApi(): ChatApi;
-  /** Upstream calls started so far by this operation (0 when chatApi() was never used). */
-  upstreamCalls(): number;
 }
 
 /** The context resolvers see. */
@@ -25,8 +25,6 @@ export type GatewayContext = YogaInitialContext & RequestContext;
 export interface ContextDeps {
   config: Config;
   client: UpstreamClient;
-  /** Sandbox mode needs no key. */
-  credentialRequired: boolean;
 }
 
 /** `Authorization: Bearer <token>` -> token; anything else -> undefined or an error. */
@@ -42,32 +40,32 @@ function bearerToken(header: string | null): string | undefined {
   return match[1];
 }
 
-export function createContextFactory(deps: ContextDeps) {
-  return (initial: YogaInitialContext): RequestContext => {
-    const { request } = initial;
-    // x-request-id (accepted or created) and traceparent, as src/plugins/request-id.ts decided.
-    const { requestId, upstreamHeaders } = requestTrace(request);
+export function createContextFactory({ config, client }: ContextDeps) {
+  // The sandbox needs no key; every real upstream does.
+  const credentialRequired = config.upstream.kind !== 'sandbox';
+  return ({ request }: YogaInitialContext): RequestContext => {
+    const record = requestRecord(request);
     let api: ChatApi | undefined;
     return {
-      requestId,
-      config: deps.config,
+      record,
+      config,
       chatApi() {
         if (api) return api;
-        const credential = bearerToken(request.headers.get('authorization')) ?? deps.config.apiKey;
-        if (credential === undefined && deps.credentialRequired) {
+        const credential = bearerToken(request.headers.get('authorization')) ?? config.apiKey;
+        if (credential === undefined && credentialRequired) {
           throw gatewayError(
             ErrorCode.UNAUTHENTICATED,
             'No LlamaCloud API key: send "Authorization: Bearer <key>" or set LLAMA_CLOUD_API_KEY on the gateway.',
           );
         }
         api = new ChatApi({
-          client: deps.client,
-          maxCalls: deps.config.maxUpstreamCallsPerOperation,
-          call: { credential, signal: request.signal, headers: upstreamHeaders },
+          client,
+          maxCalls: config.maxUpstreamCallsPerOperation,
+          counter: record,
+          call: { credential, signal: request.signal, headers: record.upstreamHeaders },
         });
         return api;
       },
-      upstreamCalls: () => api?.callCount ?? 0,
     };
   };
 }

@@ -1,9 +1,16 @@
 /**
- * The GraphQL error model of DESIGN.md: every error a client sees carries `extensions.code`.
- * Messages are short and safe: no stack, no key, no internal host.
+ * The GraphQL error model (docs/architecture.md, "Errors"): every error a client sees carries
+ * `extensions.code`. Messages are short and safe: no stack, no key, no internal host.
+ *
+ * Resolvers and the layers below them throw domain errors (UpstreamError, BudgetExceededError,
+ * InvalidCursorError, UpstreamPagingError) and never wrap them: `maskError` below, Yoga's one
+ * error boundary, turns each into its coded GraphQL error, and masks anything unexpected.
  */
 import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
+import type { MaskError } from 'graphql-yoga';
 import { UpstreamPagingError } from './pagination/assemble.js';
+import { InvalidCursorError } from './pagination/cursor.js';
 import { BudgetExceededError } from './upstream/chat-api.js';
 import { UpstreamError } from './upstream/errors.js';
 
@@ -30,8 +37,8 @@ export function gatewayError(
 export const badUserInput = (message: string, argument?: string) =>
   gatewayError(ErrorCode.BAD_USER_INPUT, message, argument ? { argument } : {});
 
-/** Upstream failure (HTTP terms) -> GraphQL error (DESIGN.md's table). */
-export function toGraphQLError(error: UpstreamError): GraphQLError {
+/** Upstream failure (HTTP terms) -> GraphQL error (the table in docs/architecture.md). */
+function upstreamError(error: UpstreamError): GraphQLError {
   const f = error.failure;
   switch (f.kind) {
     case 'timeout':
@@ -108,9 +115,9 @@ export function toGraphQLError(error: UpstreamError): GraphQLError {
   }
 }
 
-/** For resolvers: rethrow anything as a client-safe GraphQL error (unknown errors stay masked). */
-export function asGraphQLError(error: unknown): unknown {
-  if (error instanceof UpstreamError) return toGraphQLError(error);
+/** A domain error -> its coded GraphQL error; undefined for anything else. */
+export function codedError(error: unknown): GraphQLError | undefined {
+  if (error instanceof UpstreamError) return upstreamError(error);
   if (error instanceof BudgetExceededError) {
     return gatewayError(
       ErrorCode.QUERY_TOO_COMPLEX,
@@ -118,20 +125,35 @@ export function asGraphQLError(error: unknown): unknown {
       { maxUpstreamCalls: error.limit },
     );
   }
+  if (error instanceof InvalidCursorError) {
+    return badUserInput(`Invalid after cursor: ${error.message}.`, 'after');
+  }
   if (error instanceof UpstreamPagingError) {
     return gatewayError(
       ErrorCode.UPSTREAM_BAD_RESPONSE,
       `The LlamaCloud API sent inconsistent pages: ${error.message}.`,
     );
   }
-  return error;
+  return undefined;
 }
 
-/** Runs an upstream-backed step of a resolver, rethrowing failures as client-safe errors. */
-export async function upstream<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw asGraphQLError(error);
-  }
-}
+/**
+ * Yoga's `maskedErrors.maskError`: the one place domain errors become coded GraphQL errors. A
+ * resolver's error arrives located (path, positions) around the thrown one, which is kept as
+ * `originalError`; the coded error keeps that location. Anything that is neither a domain error
+ * nor a GraphQL error thrown on purpose is masked by Yoga's default ("Unexpected error.").
+ */
+export const maskError: MaskError = (error, message, isDev) => {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const coded = codedError(original);
+  if (!coded) return yogaMaskError(error, message, isDev);
+  if (!(error instanceof GraphQLError)) return coded;
+  return new GraphQLError(coded.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: original instanceof Error ? original : undefined,
+    extensions: coded.extensions,
+  });
+};

@@ -16,10 +16,6 @@ try {
 
 const gateway = await startGateway(config);
 const { logger } = gateway;
-logger.info(
-  { url: `${gateway.url}/graphql`, mode: config.upstream.kind },
-  `GraphQL gateway listening on ${gateway.url}/graphql — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
-);
 
 /** Past the drain timeout, closing the pools must not take long: this is the last resort. */
 const HARD_EXIT_GRACE_MS = 5_000;
@@ -62,5 +58,12 @@ function onSignal(signal: NodeJS.Signals): void {
   );
 }
 
+// Before the start-up line: a supervisor that signals as soon as it reads it must reach onSignal,
+// not the default handler.
 process.on('SIGTERM', onSignal);
 process.on('SIGINT', onSignal);
+
+logger.info(
+  { url: `${gateway.url}/graphql`, mode: config.upstream.kind },
+  `GraphQL gateway listening on ${gateway.url}/graphql — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
+);

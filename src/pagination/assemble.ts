@@ -1,5 +1,6 @@
 /**
- * Page assembly: turn "first N after position P" into upstream page fetches (DESIGN.md).
+ * Page assembly: turn "first N after position P" into upstream page fetches
+ * (docs/architecture.md, "Cursors").
  * Pure apart from `fetchPage`, so it is property-tested against simulated upstreams.
  *
  * The upstream's page size is a request, not a promise: pages may come back short (keep

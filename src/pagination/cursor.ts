@@ -1,5 +1,5 @@
 /**
- * Opaque connection cursors (DESIGN.md, "Pagination").
+ * Opaque connection cursors (docs/architecture.md, "Cursors").
  *
  * A cursor is base64url(JSON [version, t, o, f, c]):
  *   t  upstream page_token of the page holding the next item (null = first page)

@@ -2,16 +2,16 @@
  * Prometheus metrics (prom-client) served at GET /metrics in the text exposition format.
  *
  * Every label has a bounded set of values: routes and upstream endpoints are fixed templates
- * (a session id never becomes a label), status codes are HTTP codes, error codes come from the
+ * (the Chat API layer names each endpoint it calls; a session id never becomes a label), status codes are HTTP codes, error codes come from the
  * gateway's own table, and operation names — chosen by clients — are capped at
  * MAX_OPERATION_NAMES distinct values, after which they count as "(other)". No header, key or
  * argument value is ever a label.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
+import type { OperationInfo } from '../observability/operation.js';
+import { requestRecord } from '../observability/request-record.js';
 import type { AttemptEvent } from '../upstream/client.js';
-import { describeOperation, errorCodesOf } from './operation.js';
-import type { OperationInfo } from './operation.js';
 
 export const METRICS_ENDPOINT = '/metrics';
 /** Distinct operation names kept as label values; later names are counted as "(other)". */
@@ -19,45 +19,17 @@ export const MAX_OPERATION_NAMES = 100;
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** The documented Chat API endpoints; any other path is "other". */
-const UPSTREAM_TEMPLATES: ReadonlyArray<[RegExp, string]> = [
-  [/^\/api\/v1\/chat$/, '/api/v1/chat'],
-  [/^\/api\/v1\/chat\/[^/]+$/, '/api/v1/chat/{session_id}'],
-  [/^\/api\/v1\/chat\/[^/]+\/summary$/, '/api/v1/chat/{session_id}/summary'],
-  [/^\/api\/v1\/chat\/[^/]+\/messages\/stream$/, '/api/v1/chat/{session_id}/messages/stream'],
-];
-
-/** Upstream path -> endpoint label: a template, never the path itself. */
-export function upstreamEndpoint(path: string): string {
-  const pathname = path.split('?')[0] ?? '';
-  for (const [pattern, template] of UPSTREAM_TEMPLATES) {
-    if (pattern.test(pathname)) return template;
-  }
-  return 'other';
-}
-
 const HTTP_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,49}$/;
 
 export interface MetricsOptions {
-  /** Paths served by this gateway; anything else is counted as route "other". */
-  routes: readonly string[];
   /** HTTP requests being served right now (tracked by the HTTP server, see server.ts). */
   inFlight: () => number;
 }
 
-interface RequestState {
-  started: number;
-  graphql: boolean;
-  operation: OperationInfo | undefined;
-  codes: string[];
-}
-
 export class Metrics {
   readonly registry = new Registry();
-  readonly #routes: ReadonlySet<string>;
   readonly #operationNames = new Set<string>();
-  readonly #requests = new WeakMap<Request, RequestState>();
 
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
@@ -69,7 +41,6 @@ export class Metrics {
   readonly upstreamRetries: Counter<'endpoint'>;
 
   constructor(options: MetricsOptions) {
-    this.#routes = new Set(options.routes);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
 
@@ -136,7 +107,7 @@ export class Metrics {
 
   /** Hook for UpstreamClient.onAttempt. */
   observeUpstream(event: AttemptEvent): void {
-    const endpoint = upstreamEndpoint(event.path);
+    const { endpoint } = event;
     const status =
       event.status !== undefined && event.status >= 100 && event.status <= 599
         ? String(event.status)
@@ -155,76 +126,55 @@ export class Metrics {
     this.#operationNames.add(operation.name);
     return operation.name;
   }
+}
 
-  /** The Yoga plugin: serves /metrics and observes every request. */
-  plugin(): Plugin {
-    return {
-      // Instrumentation wraps every request, even those answered by a plugin that runs earlier
-      // (health check, CORS preflight, GraphiQL), so each one is timed and counted.
-      instrumentation: {
-        request: ({ request }, wrapped) => {
-          this.#requests.set(request, {
-            started: performance.now(),
-            graphql: false,
-            operation: undefined,
-            codes: [],
-          });
-          return wrapped();
-        },
-      },
-      onRequest: ({ request, url, endResponse, fetchAPI }) => {
-        if (url.pathname === METRICS_ENDPOINT && request.method === 'GET') {
-          return this.registry.metrics().then((text) => {
-            endResponse(
-              new fetchAPI.Response(text, {
-                status: 200,
-                headers: { 'content-type': this.registry.contentType },
-              }),
-            );
-          });
-        }
-        return undefined;
-      },
-      onParams: ({ request }) => {
-        const state = this.#requests.get(request);
-        if (state) state.graphql = true;
-      },
-      onExecute: ({ args }) => {
-        const state = this.#requests.get(args.contextValue.request);
-        if (state) state.operation = describeOperation(args.document, args.operationName);
-      },
-      onResultProcess: ({ request, result }) => {
-        const state = this.#requests.get(request);
-        if (!state) return;
-        state.graphql = true;
-        state.codes = errorCodesOf(result);
-      },
-      onResponse: ({ request, response }) => {
-        const state = this.#requests.get(request);
-        if (!state) return;
-        this.#requests.delete(request);
-        const seconds = (performance.now() - state.started) / 1000;
-        const pathname = new URL(request.url).pathname;
-        const http = {
-          method: HTTP_METHODS.has(request.method) ? request.method : 'other',
-          route: this.#routes.has(pathname) ? pathname : 'other',
-          status: String(response.status),
-        };
-        this.httpRequests.inc(http);
-        this.httpDuration.observe(http, seconds);
-        if (!state.graphql) return;
+export interface MetricsPluginOptions {
+  metrics: Metrics;
+  /** Paths served by this gateway; anything else is counted as route "other". */
+  routes: readonly string[];
+}
 
-        const operation = {
-          operation_name: this.operationLabel(state.operation),
-          operation_type: state.operation?.type ?? '(unknown)',
-        };
-        const outcome = !state.codes.length ? 'success' : state.operation ? 'error' : 'invalid';
-        this.operations.inc({ ...operation, outcome });
-        this.operationDuration.observe(operation, seconds);
-        for (const code of state.codes) {
-          this.errors.inc({ code: ERROR_CODE.test(code) ? code : 'OTHER' });
-        }
-      },
-    };
-  }
+/** Serves GET /metrics and counts every request from its record when the response is ready. */
+export function useMetrics({ metrics, routes }: MetricsPluginOptions): Plugin {
+  const knownRoutes = new Set(routes);
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname === METRICS_ENDPOINT && request.method === 'GET') {
+        return metrics.registry.metrics().then((text) => {
+          endResponse(
+            new fetchAPI.Response(text, {
+              status: 200,
+              headers: { 'content-type': metrics.registry.contentType },
+            }),
+          );
+        });
+      }
+      return undefined;
+    },
+    onResponse({ request, response }) {
+      const record = requestRecord(request);
+      const seconds = record.elapsedMs() / 1000;
+      const pathname = new URL(request.url).pathname;
+      const http = {
+        method: HTTP_METHODS.has(request.method) ? request.method : 'other',
+        route: knownRoutes.has(pathname) ? pathname : 'other',
+        status: String(response.status),
+      };
+      metrics.httpRequests.inc(http);
+      metrics.httpDuration.observe(http, seconds);
+      if (!record.graphql) return;
+
+      const operation = {
+        operation_name: metrics.operationLabel(record.operation),
+        operation_type: record.operation?.type ?? '(unknown)',
+      };
+      const codes = record.errorCodes;
+      const outcome = !codes.length ? 'success' : record.operation ? 'error' : 'invalid';
+      metrics.operations.inc({ ...operation, outcome });
+      metrics.operationDuration.observe(operation, seconds);
+      for (const code of codes) {
+        metrics.errors.inc({ code: ERROR_CODE.test(code) ? code : 'OTHER' });
+      }
+    },
+  };
 }

@@ -1,72 +1,13 @@
 /**
- * Request ids and trace context.
- *
- * - `x-request-id`: taken from the request when it is a sane token, else a new UUID; returned on
- *   every response and sent upstream, so one id follows a request through every log.
- * - W3C `traceparent` (and its companion `tracestate`): passed through to the upstream when the
- *   format is valid, dropped otherwise (a malformed one would only break the upstream's tracing).
- *
- * Both are computed once per Request and remembered in a WeakMap, so the context factory, the
- * log line, the response header and `extensions.requestId` of every error see the same values.
+ * Returns `x-request-id` on every response (GraphQL, health, metrics, errors) and puts it into
+ * `extensions.requestId` of every GraphQL error, so a client report can be matched to logs. The
+ * id itself is decided once, when the request record is created (src/observability/trace.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-
-export const REQUEST_ID_HEADER = 'x-request-id';
-
-/**
- * Word characters and a few separators, at most 200: safe to echo in a header, a log line and
- * JSON without escaping surprises (no spaces, quotes, angle brackets or control characters).
- */
-const REQUEST_ID = /^[\w.:/+=@-]{1,200}$/;
-
-/**
- * version "-" trace-id "-" parent-id "-" trace-flags, lower-case hex (W3C Trace Context §3.2).
- * Version ff is invalid; a future version may append fields after the flags.
- */
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-/** tracestate: list members of printable ASCII; 512 characters is the spec's minimum to keep. */
-const TRACESTATE = /^[\x20-\x7e]{1,512}$/;
-
-export interface RequestTrace {
-  requestId: string;
-  /** Headers to send upstream with every call made for this request. */
-  upstreamHeaders: Record<string, string>;
-}
-
-const traces = new WeakMap<Request, RequestTrace>();
-
-export function isValidTraceparent(value: string): boolean {
-  const match = TRACEPARENT.exec(value);
-  if (!match) return false;
-  const [, version, traceId, parentId, , rest] = match;
-  if (version === 'ff') return false;
-  if (version === '00' && rest !== undefined) return false;
-  return !/^0+$/.test(traceId!) && !/^0+$/.test(parentId!);
-}
-
-export function acceptRequestId(value: string | null): string {
-  return value !== null && REQUEST_ID.test(value) ? value : randomUUID();
-}
-
-/** The request's id and upstream trace headers (computed on first use). */
-export function requestTrace(request: Request): RequestTrace {
-  let trace = traces.get(request);
-  if (trace) return trace;
-  const requestId = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
-  const upstreamHeaders: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
-  const traceparent = request.headers.get('traceparent')?.trim();
-  if (traceparent && isValidTraceparent(traceparent)) {
-    upstreamHeaders.traceparent = traceparent;
-    const tracestate = request.headers.get('tracestate')?.trim();
-    if (tracestate && TRACESTATE.test(tracestate)) upstreamHeaders.tracestate = tracestate;
-  }
-  trace = { requestId, upstreamHeaders };
-  traces.set(request, trace);
-  return trace;
-}
+import { requestRecord } from '../observability/request-record.js';
+import { REQUEST_ID_HEADER } from '../observability/trace.js';
 
 type AnyError = GraphQLError | GraphQLFormattedError;
 
@@ -89,25 +30,18 @@ function tag<R extends ExecutionResult>(result: R, requestId: string): R {
   return { ...result, errors: result.errors.map((e) => withRequestId(e, requestId)) };
 }
 
-/**
- * Returns `x-request-id` on every response (GraphQL, health, metrics, errors) and puts it into
- * `extensions.requestId` of every GraphQL error, so a client report can be matched to logs.
- */
 export function useRequestId(): Plugin {
   return {
-    onRequest({ request }) {
-      requestTrace(request);
-    },
     onResultProcess({ request, result, setResult }) {
       // Streams (@defer, subscriptions) are not offered by this schema.
       if (Symbol.asyncIterator in result) return;
-      const { requestId } = requestTrace(request);
+      const { requestId } = requestRecord(request);
       setResult(
         Array.isArray(result) ? result.map((r) => tag(r, requestId)) : tag(result, requestId),
       );
     },
     onResponse({ request, response }) {
-      response.headers.set(REQUEST_ID_HEADER, requestTrace(request).requestId);
+      response.headers.set(REQUEST_ID_HEADER, requestRecord(request).requestId);
     },
   };
 }

@@ -1,19 +1,16 @@
 /**
  * The sandbox upstream: a real HTTP server implementing the documented Chat API endpoints over
- * deterministic demo data (src/sandbox/data.ts). `npm start` runs it in-process when no
- * upstream is configured; `npm run sandbox` runs it alone; tests read what it received, give
- * each API key its own data (tenants) and program faults (src/sandbox/faults.ts).
+ * deterministic demo data (src/sandbox/data.ts). `npm start` runs it in-process when no upstream
+ * is configured; `npm run sandbox` runs it alone. It is a product, not a test double: it keeps no
+ * memory that grows with traffic and records nothing. Tests wrap `createSandboxApi` in their own
+ * server to record requests and inject faults (test/support/faulty-sandbox.ts).
  */
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDataset, SANDBOX_PROJECTS } from './data.js';
 import type { SandboxSession } from './data.js';
-import { FaultRules, sendFault } from './faults.js';
-import type { RecordedRequest } from './faults.js';
-
-export type { Fault, FaultBody, FaultOptions, FaultRule, RecordedRequest } from './faults.js';
 
 /** A tenant: the data one API key sees. */
 export interface SandboxTenant {
@@ -22,9 +19,7 @@ export interface SandboxTenant {
   seed?: number;
 }
 
-export interface SandboxOptions {
-  port?: number;
-  host?: string;
+export interface SandboxApiOptions {
   /** Largest page the sandbox returns; bigger requests get a short page (default 50). */
   maxPageSize?: number;
   /** Page size when the request has none (default 20). */
@@ -36,21 +31,33 @@ export interface SandboxOptions {
   apiKeys?: readonly string[];
   /** Per-API-key data sets; other keys (and no key) see the default data set. */
   tenants?: Readonly<Record<string, SandboxTenant>>;
+  seed?: number;
+}
+
+export interface SandboxOptions extends SandboxApiOptions {
+  port?: number;
+  host?: string;
   /** Added before every answer, to model network and server time (benchmarks). */
   latencyMs?: number;
-  seed?: number;
+}
+
+/** What the sandbox answers to one request: a status and a JSON body. */
+export interface SandboxAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** The Chat API over the demo data, without HTTP: one answer per request. */
+export interface SandboxApi {
+  /** Sessions by project id, in list order (the default data set). */
+  dataset: Map<string, SandboxSession[]>;
+  answer(method: string, url: URL, headers: IncomingHttpHeaders): SandboxAnswer;
 }
 
 export interface Sandbox {
   url: string;
-  /** Every request received, oldest first. */
-  requests: RecordedRequest[];
   /** Sessions by project id, in list order (the default data set). */
   dataset: Map<string, SandboxSession[]>;
-  /** Programmed faults: `sandbox.faults.add({ kind: 'status', status: 503 }, { times: 1 })`. */
-  faults: FaultRules;
-  /** Forgets recorded requests and attempt counts (faults stay). */
-  clearRequests(): void;
   /** Open client connections (keep-alive sockets included). */
   connections(): Promise<number>;
   close(): Promise<void>;
@@ -92,7 +99,7 @@ function indexData(byProject: Map<string, SandboxSession[]>): Data {
   return { byProject, byId };
 }
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+export function createSandboxApi(options: SandboxApiOptions = {}): SandboxApi {
   const maxPageSize = options.maxPageSize ?? 50;
   const defaultPageSize = options.defaultPageSize ?? 20;
   const dataset = buildDataset(options.seed);
@@ -101,11 +108,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   for (const [key, tenant] of Object.entries(options.tenants ?? {})) {
     tenants.set(key, indexData(buildDataset(tenant.seed, tenant.sessionPrefix)));
   }
-  const requests: RecordedRequest[] = [];
-  const attempts = new Map<string, number>();
-  const faults = new FaultRules();
-  // Aborted on close, so dribbling fault responses stop at once.
-  const closing = new AbortController();
 
   function scope(query: URLSearchParams): string {
     for (const name of ['project_id', 'organization_id']) {
@@ -175,57 +177,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return defaultData;
   }
 
-  function record(req: IncomingMessage, url: URL): RecordedRequest {
-    const requestId = req.headers['x-request-id'] as string | undefined;
-    const attemptKey = `${requestId ?? ''} ${url.pathname}${url.search}`;
-    const attempt = (attempts.get(attemptKey) ?? 0) + 1;
-    attempts.set(attemptKey, attempt);
-    const recorded: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      requestId,
-      attempt,
-      receivedAt: performance.now(),
-      fault: undefined,
-      aborted: false,
-    };
-    requests.push(recorded);
-    return recorded;
+  function answer(method: string, url: URL, headers: IncomingHttpHeaders): SandboxAnswer {
+    try {
+      const data = authorise(headers);
+      return { status: 200, body: route(data, method, url.pathname, url.searchParams) };
+    } catch (error) {
+      if (error instanceof HttpError)
+        return { status: error.status, body: { detail: error.detail } };
+      return { status: 500, body: { detail: 'Internal Server Error' } };
+    }
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const recorded = record(req, url);
-    res.once('close', () => {
-      if (!res.writableFinished) recorded.aborted = true;
-    });
-    if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
-    let status = 200;
-    let body: unknown;
-    try {
-      const data = authorise(req.headers);
-      body = route(data, req.method ?? 'GET', url.pathname, url.searchParams);
-    } catch (error) {
-      status = error instanceof HttpError ? error.status : 500;
-      body = { detail: error instanceof HttpError ? error.detail : 'Internal Server Error' };
-    }
-    const fault = faults.take(recorded);
-    if (fault) {
-      recorded.fault = fault.kind;
-      return sendFault(res, fault, body, closing.signal);
-    }
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
-  }
+  return { dataset, answer };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const api = createSandboxApi(options);
+  // Aborted on close, so a latency wait ends at once.
+  const closing = new AbortController();
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+    void (async () => {
+      if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
+      const url = new URL(req.url ?? '/', 'http://sandbox');
+      const { status, body } = api.answer(req.method ?? 'GET', url, req.headers);
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    })().catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) =>
@@ -236,13 +218,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   return {
     url: `http://${host}:${port}`,
-    requests,
-    dataset,
-    faults,
-    clearRequests() {
-      requests.length = 0;
-      attempts.clear();
-    },
+    dataset: api.dataset,
     connections: () =>
       new Promise<number>((resolve, reject) =>
         server.getConnections((error, count) => (error ? reject(error) : resolve(count))),

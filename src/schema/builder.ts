@@ -23,7 +23,7 @@ export interface GatewaySchemaTypes {
 export const builder = new SchemaBuilder<GatewaySchemaTypes>({
   // Directives turns the federation directives into AST nodes, which the subgraph SDL printer reads.
   plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],
-  // Fields are non-null unless they say otherwise; root fields opt in to null (DESIGN.md).
+  // Fields are non-null unless they say otherwise; root fields opt in to null (docs/architecture.md, "Errors").
   defaultFieldNullability: false,
   relay: {
     decodeGlobalID: decodeNodeId,

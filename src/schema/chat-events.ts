@@ -14,7 +14,6 @@ import type {
   ToolResultChatEvent,
   UnknownChatEvent,
 } from '../domain.js';
-import { upstream } from '../errors.js';
 import { builder } from './builder.js';
 import { tokenCountFields } from './token-counts.js';
 import { ChatSessionRef } from './chat-session.js';
@@ -169,9 +168,9 @@ builder.objectField(ChatSessionRef, 'events', (t) =>
     description:
       'The conversation history, oldest first (`GET /api/v1/chat/{session_id}`, fetched only when selected). Null if the session no longer exists.',
     resolve: async (session, _args, ctx) => {
-      const full = await upstream(() =>
-        ctx.chatApi().getSession({ sessionId: session.sessionId, ...session.scope }),
-      );
+      const full = await ctx
+        .chatApi()
+        .getSession({ sessionId: session.sessionId, ...session.scope });
       return full?.events ?? null;
     },
   }),

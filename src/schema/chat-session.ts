@@ -5,7 +5,6 @@
  */
 import type { GatewayContext } from '../context.js';
 import type { ChatJobMetadata, ChatSession, SessionKey } from '../domain.js';
-import { upstream } from '../errors.js';
 import { validateScope, validateSessionId } from './arguments.js';
 import { builder } from './builder.js';
 import { tokenCountFields } from './token-counts.js';
@@ -32,7 +31,7 @@ export const ChatJobMetadataRef = builder.objectRef<ChatJobMetadata>('ChatJobMet
 
 /** One session summary through the request's loader; null when the upstream answers 404. */
 export function loadChatSession(ctx: GatewayContext, key: SessionKey): Promise<ChatSession | null> {
-  return upstream(() => ctx.chatApi().getSummary(key));
+  return ctx.chatApi().getSummary(key);
 }
 
 export const ChatSessionRef = builder.objectRef<ChatSession>('ChatSession');

@@ -1,10 +1,10 @@
-/** The Relay `chatSessions` connection over `GET /api/v1/chat` (DESIGN.md, "Pagination"). */
+/**
+ * The Relay `chatSessions` connection over `GET /api/v1/chat` (docs/architecture.md, "Cursors").
+ */
 import type { GatewayContext } from '../context.js';
-import type { ChatSession, Scope } from '../domain.js';
-import { asGraphQLError, badUserInput } from '../errors.js';
+import type { ChatSession } from '../domain.js';
 import { assemblePage } from '../pagination/assemble.js';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../pagination/cursor.js';
-import type { CursorPosition } from '../pagination/cursor.js';
+import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
 import { validateFirst, validateScope } from './arguments.js';
 import { builder } from './builder.js';
 import { ChatSessionRef } from './chat-session.js';
@@ -28,48 +28,34 @@ export interface ChatSessionsArgs {
   organizationId?: string | null | undefined;
 }
 
-function decodeAfter(after: string | null | undefined, scope: Scope): CursorPosition {
-  if (after == null) return { t: null, o: 0 };
-  try {
-    return decodeCursor(after, scope);
-  } catch (error) {
-    if (error instanceof InvalidCursorError)
-      throw badUserInput(`Invalid after cursor: ${error.message}.`, 'after');
-    throw error;
-  }
-}
-
 /** Shared by Query.chatSessions and any type that scopes the list (e.g. a project). */
 export async function resolveChatSessions(args: ChatSessionsArgs, ctx: GatewayContext) {
   // Validate everything before the first upstream call.
   const scope = validateScope(args);
   const first = validateFirst(args.first, ctx.config);
-  const start = decodeAfter(args.after, scope);
-  try {
-    const api = ctx.chatApi();
-    const page = await assemblePage<ChatSession>(first, start, async (pageToken, pageSize) =>
-      api.listSessions({
-        ...scope,
-        pageToken,
-        pageSize: Math.min(pageSize, ctx.config.maxPageSize),
-      }),
-    );
-    const edges = page.edges.map((edge) => ({
-      node: edge.node,
-      cursor: encodeCursor(edge.after, scope),
-    }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: args.after != null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
-  } catch (error) {
-    throw asGraphQLError(error);
-  }
+  // A malformed or foreign cursor throws InvalidCursorError: BAD_USER_INPUT at the boundary.
+  const start = args.after == null ? { t: null, o: 0 } : decodeCursor(args.after, scope);
+  const api = ctx.chatApi();
+  const page = await assemblePage<ChatSession>(first, start, async (pageToken, pageSize) =>
+    api.listSessions({
+      ...scope,
+      pageToken,
+      pageSize: Math.min(pageSize, ctx.config.maxPageSize),
+    }),
+  );
+  const edges = page.edges.map((edge) => ({
+    node: edge.node,
+    cursor: encodeCursor(edge.after, scope),
+  }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
 }
 
 builder.queryField('chatSessions', (t) =>

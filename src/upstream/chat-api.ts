@@ -2,7 +2,8 @@
  * The Chat API as one GraphQL operation sees it: typed methods over UpstreamClient, with
  *  - dedupe: one DataLoader per endpoint (the credential is fixed per request), keyed by the
  *    exact call (path and parameters), so identical calls are made once;
- *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION distinct calls, across all endpoints;
+ *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION distinct calls, across all endpoints,
+ *    counted on the request's record (docs/architecture.md, "The call budget");
  *  - a concurrency cap, so a wide query cannot open a socket per field at once.
  * Created per request (src/context.ts): nothing here outlives or crosses credentials.
  */
@@ -35,14 +36,22 @@ export interface ListSessionsParams extends Scope {
 }
 
 interface CallKey {
+  /** The endpoint's template (a metrics label), e.g. `/api/v1/chat/{session_id}`. */
+  endpoint: string;
   path: string;
   query: QueryParams;
+}
+
+/** Where the budget counts calls: the request's record (src/observability/request-record.ts). */
+export interface CallCounter {
+  upstreamCalls: number;
 }
 
 export interface ChatApiOptions {
   client: UpstreamClient;
   call: CallOptions;
   maxCalls: number;
+  counter: CallCounter;
   /** Upstream calls in flight at once for this operation. */
   concurrency?: number;
 }
@@ -72,8 +81,6 @@ async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
 }
 
 export class ChatApi {
-  /** Distinct upstream calls started by this operation (for logs, metrics and the budget). */
-  callCount = 0;
   readonly #options: ChatApiOptions;
   readonly #limit: LimitFunction;
 
@@ -87,6 +94,7 @@ export class ChatApi {
     // GET /api/v1/chat: one page of the list.
     this.#lists = this.#endpoint(
       (p) => ({
+        endpoint: '/api/v1/chat',
         path: '/api/v1/chat',
         query: { page_size: p.pageSize, page_token: p.pageToken ?? undefined, ...scopeQuery(p) },
       }),
@@ -94,12 +102,20 @@ export class ChatApi {
     );
     // GET /api/v1/chat/{session_id}/summary
     this.#summaries = this.#endpoint(
-      (k) => ({ path: `${sessionPath(k.sessionId)}/summary`, query: scopeQuery(k) }),
+      (k) => ({
+        endpoint: '/api/v1/chat/{session_id}/summary',
+        path: `${sessionPath(k.sessionId)}/summary`,
+        query: scopeQuery(k),
+      }),
       (body, k) => toChatSession(parse(wireSessionSummary, body), scopeOf(k)),
     );
     // GET /api/v1/chat/{session_id}: the summary plus events.
     this.#sessions = this.#endpoint(
-      (k) => ({ path: sessionPath(k.sessionId), query: scopeQuery(k) }),
+      (k) => ({
+        endpoint: '/api/v1/chat/{session_id}',
+        path: sessionPath(k.sessionId),
+        query: scopeQuery(k),
+      }),
       (body, k) => toFullChatSession(parse(wireFullSession, body), scopeOf(k)),
     );
   }
@@ -152,11 +168,12 @@ export class ChatApi {
     if (this.#options.call.signal?.aborted) {
       return Promise.reject(new UpstreamError({ kind: 'aborted' }, 0));
     }
-    if (this.callCount >= this.#options.maxCalls) {
-      return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
+    const { counter, maxCalls } = this.#options;
+    if (counter.upstreamCalls >= maxCalls) {
+      return Promise.reject(new BudgetExceededError(maxCalls));
     }
-    this.callCount++;
-    return this.#options.client.getJson(key.path, key.query, this.#options.call);
+    counter.upstreamCalls++;
+    return this.#options.client.getJson(key.endpoint, key.path, key.query, this.#options.call);
   }
 }
 

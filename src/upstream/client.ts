@@ -22,6 +22,8 @@ export interface UpstreamClientOptions {
   retryBaseDelayMs?: number;
   /** Keep-alive sockets to the upstream origin (default 64). */
   connections?: number;
+  /** Observes each HTTP attempt (metrics). */
+  onAttempt?: ((event: AttemptEvent) => void) | undefined;
 }
 
 export interface CallOptions {
@@ -35,9 +37,10 @@ export interface CallOptions {
 
 export type QueryParams = Record<string, string | number | undefined>;
 
-/** Observes each attempt; metrics and tests hook in here. */
+/** One HTTP attempt, as UpstreamClientOptions.onAttempt sees it. */
 export interface AttemptEvent {
-  path: string;
+  /** The endpoint's template, e.g. `/api/v1/chat/{session_id}`: never a concrete path. */
+  endpoint: string;
   status: number | undefined;
   durationMs: number;
   /** Zero-based attempt number; > 0 means a retry. */
@@ -57,8 +60,8 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #basePath: string;
-  readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl'>>;
-  onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl' | 'onAttempt'>>;
+  readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseUrl);
@@ -71,6 +74,7 @@ export class UpstreamClient {
       retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
       connections: options.connections ?? 64,
     };
+    this.#onAttempt = options.onAttempt;
     this.#pool = new Pool(url.origin, {
       connections: this.#options.connections,
       keepAliveTimeout: 30_000,
@@ -82,8 +86,14 @@ export class UpstreamClient {
   /**
    * GET `path` (already encoded: callers use `encodeURIComponent` on every segment they add)
    * with `query` encoded by URLSearchParams, so no value can change the path or add parameters.
+   * `endpoint` names the endpoint's template for metrics.
    */
-  async getJson(path: string, query: QueryParams, call: CallOptions = {}): Promise<unknown> {
+  async getJson(
+    endpoint: string,
+    path: string,
+    query: QueryParams,
+    call: CallOptions = {},
+  ): Promise<unknown> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) search.set(name, String(value));
@@ -100,14 +110,14 @@ export class UpstreamClient {
     if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, 0);
     const deadline = new CallDeadline(this.#options.timeoutMs, call.signal);
     try {
-      return await this.#attempts(path, fullPath, headers, deadline, call.credential);
+      return await this.#attempts(endpoint, fullPath, headers, deadline, call.credential);
     } finally {
       deadline.dispose();
     }
   }
 
   async #attempts(
-    path: string,
+    endpoint: string,
     fullPath: string,
     headers: Record<string, string>,
     deadline: CallDeadline,
@@ -120,7 +130,7 @@ export class UpstreamClient {
       let retryAfterMs: number | undefined;
       try {
         const res = await this.#pool.request({ method: 'GET', path: fullPath, headers, signal });
-        const event = { path, status: res.statusCode, attempt, started };
+        const event = { endpoint, status: res.statusCode, attempt, started };
         if (res.statusCode >= 200 && res.statusCode < 300) {
           const body = await this.#readJson(res);
           this.#report(event, 'ok');
@@ -144,10 +154,10 @@ export class UpstreamClient {
           error instanceof undiciErrors.HeadersTimeoutError ||
           error instanceof undiciErrors.BodyTimeoutError
         ) {
-          this.#report({ path, status: undefined, attempt, started }, 'timeout');
+          this.#report({ endpoint, status: undefined, attempt, started }, 'timeout');
           throw new UpstreamError({ kind: 'timeout' }, attempt + 1);
         }
-        this.#report({ path, status: undefined, attempt, started }, 'network_error');
+        this.#report({ endpoint, status: undefined, attempt, started }, 'network_error');
         failure = { kind: 'network', reason: networkReason(error) };
       }
 
@@ -168,8 +178,20 @@ export class UpstreamClient {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#pool.close();
+  /**
+   * Closes the pool: requests still running get `graceMs` to finish, then are cut (nobody waits
+   * for their answers any more: the gateway has stopped serving).
+   */
+  async close(graceMs = 1_000): Promise<void> {
+    // Settles either way: after destroy() a pending close() may reject, and nobody awaits it then.
+    const closed = this.#pool.close().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), graceMs);
+    });
+    const outcome = await Promise.race([closed, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') await this.#pool.destroy();
   }
 
   /** Full jitter in [0.5, 1] of the exponential delay, like the official SDKs. */
@@ -196,11 +218,11 @@ export class UpstreamClient {
   }
 
   #report(
-    e: { path: string; status: number | undefined; attempt: number; started: number },
+    e: { endpoint: string; status: number | undefined; attempt: number; started: number },
     outcome: AttemptEvent['outcome'],
   ): void {
-    this.onAttempt?.({
-      path: e.path,
+    this.#onAttempt?.({
+      endpoint: e.endpoint,
       status: e.status,
       attempt: e.attempt,
       durationMs: performance.now() - e.started,

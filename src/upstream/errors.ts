@@ -1,6 +1,6 @@
 /**
  * What can go wrong talking to the upstream, in HTTP terms. src/errors.ts maps these to the
- * GraphQL error codes of DESIGN.md; nothing here knows GraphQL.
+ * GraphQL error codes of docs/architecture.md; nothing here knows GraphQL.
  */
 export type UpstreamFailure =
   /** The upstream answered with a non-2xx status (after retries, when retryable). */

@@ -1,6 +1,6 @@
 /**
  * Wire shapes of the LlamaCloud Chat API (snake_case, as documented in
- * shared/llamacloud-chat-api.md) and their validation. Unknown extra fields are ignored (stripped).
+ * docs/llamacloud-chat-api.md) and their validation. Unknown extra fields are ignored (stripped).
  */
 import { z } from 'zod';
 import { toRfc3339Utc } from './timestamps.js';

@@ -4,7 +4,7 @@
  * margin: no test gates on speed), and how many attempts reached the upstream.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Fault, FaultOptions } from '../../src/sandbox/server.js';
+import type { Fault, FaultOptions } from '../support/faulty-sandbox.js';
 import { eventually, expectSafe, LIST_QUERY, onlyError } from '../support/assertions.js';
 import { SERVER_KEY, startStack } from '../support/stack.js';
 import type { GraphQLResponse, Stack } from '../support/stack.js';

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Fault } from '../../src/sandbox/server.js';
+import type { Fault } from '../support/faulty-sandbox.js';
 import { eventually } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';

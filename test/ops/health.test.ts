@@ -1,6 +1,5 @@
 /** /health (liveness) and /readiness (ready once listening, not while draining). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Readiness } from '../../src/plugins/readiness.js';
 import { deferred, sessionsPage, startScriptedUpstream } from '../support/scripted-upstream.js';
 import type { ScriptedUpstream } from '../support/scripted-upstream.js';
 import { startStack } from '../support/stack.js';
@@ -21,10 +20,6 @@ describe('health and readiness', () => {
     expect((await fetch(`${stack.gateway.url}/readiness`)).status).toBe(200);
   });
 
-  it('is not ready before listening', () => {
-    expect(new Readiness().ready).toBe(false);
-  });
-
   it('turns /readiness to 503 while draining, lets the in-flight request finish', async () => {
     const release = deferred();
     upstream = await startScriptedUpstream(async () => {
@@ -38,11 +33,10 @@ describe('health and readiness', () => {
     expect(gateway.inFlight()).toBe(1);
 
     const closing = gateway.close();
-    expect(gateway.readiness.ready).toBe(false);
-    // No new connection is accepted any more, so ask the handler directly.
-    const readiness = await gateway.yoga.fetch('http://gateway/readiness');
+    // No new connection is accepted any more, so ask the app directly.
+    const readiness = await gateway.app.fetch('http://gateway/readiness');
     expect(readiness.status).toBe(503);
-    const health = await gateway.yoga.fetch('http://gateway/health');
+    const health = await gateway.app.fetch('http://gateway/health');
     expect(health.status).toBe(200); // alive, just not taking traffic
 
     release.resolve();

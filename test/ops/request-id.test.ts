@@ -1,6 +1,6 @@
 /** x-request-id accepted or created, returned, sent upstream; W3C traceparent passed through. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acceptRequestId, isValidTraceparent } from '../../src/plugins/request-id.js';
+import { acceptRequestId, isValidTraceparent } from '../../src/observability/trace.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 

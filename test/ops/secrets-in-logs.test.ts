@@ -4,8 +4,8 @@
  * a rejected key, a malformed header), and every line it printed is searched for them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/server.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { startFaultySandbox } from '../support/faulty-sandbox.js';
+import type { FaultySandbox } from '../support/faulty-sandbox.js';
 import { spawnGateway } from '../support/process.js';
 import type { GatewayProcess } from '../support/process.js';
 
@@ -16,11 +16,11 @@ const SECRETS = [SERVER_KEY, CALLER_KEY, REJECTED_KEY];
 
 const QUERY = 'query Keys { chatSessions(first: 2) { edges { node { sessionId } } } }';
 
-let sandbox: Sandbox;
+let sandbox: FaultySandbox;
 let gateway: GatewayProcess;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ apiKeys: [SERVER_KEY, CALLER_KEY] });
+  sandbox = await startFaultySandbox({ apiKeys: [SERVER_KEY, CALLER_KEY] });
   gateway = await spawnGateway({
     env: {
       LLAMA_CLOUD_BASE_URL: sandbox.url,

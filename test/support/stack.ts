@@ -1,12 +1,14 @@
 /**
  * A real stack on loopback ports for integration tests: sandbox upstream <- gateway <- client.
- * Nothing is mocked: the gateway is started exactly as main.ts starts it, from env variables.
+ * Nothing is mocked: the gateway is started exactly as main.ts starts it, from env variables;
+ * the upstream is the sandbox's API behind the recording, fault-injecting test double.
  */
 import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server.js';
 import type { Gateway, GatewayOptions } from '../../src/server.js';
-import { startSandbox } from '../../src/sandbox/server.js';
-import type { Sandbox, SandboxOptions } from '../../src/sandbox/server.js';
+import type { SandboxOptions } from '../../src/sandbox/server.js';
+import { startFaultySandbox } from './faulty-sandbox.js';
+import type { FaultySandbox } from './faulty-sandbox.js';
 
 export const SERVER_KEY = 'llx-server-side-test-key-0000000000';
 
@@ -37,7 +39,7 @@ export interface RequestOptions {
 }
 
 export interface Stack {
-  sandbox: Sandbox;
+  sandbox: FaultySandbox;
   gateway: Gateway;
   /** POST a GraphQL operation to the gateway. */
   graphql<T = AnyData>(
@@ -46,11 +48,11 @@ export interface Stack {
     options?: RequestOptions | Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
   /** Sandbox requests to the list endpoint since the last reset. */
-  listCalls(): Sandbox['requests'];
+  listCalls(): FaultySandbox['requests'];
   /** Sandbox requests to `GET /api/v1/chat/{id}/summary` since the last reset. */
-  summaryCalls(): Sandbox['requests'];
+  summaryCalls(): FaultySandbox['requests'];
   /** Sandbox requests to `GET /api/v1/chat/{id}` (full session with events) since the last reset. */
-  fullSessionCalls(): Sandbox['requests'];
+  fullSessionCalls(): FaultySandbox['requests'];
   /** Forgets recorded requests and removes programmed faults. */
   resetRequests(): void;
   close(): Promise<void>;
@@ -64,7 +66,7 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const sandbox = await startSandbox(options.sandbox);
+  const sandbox = await startFaultySandbox(options.sandbox);
   const config = loadConfig({
     PORT: '0',
     LLAMA_CLOUD_BASE_URL: sandbox.url,

@@ -22,7 +22,7 @@ function scriptedClient(answer: (path: string) => unknown = (path) => summary(pa
   let inFlight = 0;
   let maxInFlight = 0;
   const client = {
-    async getJson(path: string, query: QueryParams) {
+    async getJson(_endpoint: string, path: string, query: QueryParams) {
       calls.push({ path, query });
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -40,8 +40,18 @@ function scriptedClient(answer: (path: string) => unknown = (path) => summary(pa
   };
 }
 
-const api = (client: UpstreamClient, maxCalls = 100, concurrency?: number) =>
-  new ChatApi({ client, call: {}, maxCalls, ...(concurrency && { concurrency }) });
+/** The ChatApi and the counter its budget writes (a request record in the gateway). */
+function api(client: UpstreamClient, maxCalls = 100, concurrency?: number) {
+  const counter = { upstreamCalls: 0 };
+  const chat = new ChatApi({
+    client,
+    call: {},
+    maxCalls,
+    counter,
+    ...(concurrency && { concurrency }),
+  });
+  return Object.assign(chat, { counter });
+}
 
 describe('ChatApi', () => {
   it('dedupes identical calls per endpoint and keeps endpoints apart', async () => {
@@ -60,7 +70,7 @@ describe('ChatApi', () => {
       '/api/v1/chat/ses-1/summary',
       '/api/v1/chat/ses-1',
     ]);
-    expect(chat.callCount).toBe(2);
+    expect(chat.counter.upstreamCalls).toBe(2);
   });
 
   it('treats another scope as another call', async () => {

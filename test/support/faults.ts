@@ -1,6 +1,7 @@
 /**
- * Fault injection for the sandbox upstream: tests program how the next requests misbehave, so
- * every failure mode of the real API can be exercised over real HTTP.
+ * Fault injection for the test double around the sandbox (faulty-sandbox.ts): tests program how
+ * the next requests misbehave, so every failure mode of the real API can be exercised over real
+ * HTTP. None of this ships: the product sandbox (src/sandbox) has no faults.
  *
  * Rules are checked in the order they were added; the first rule that matches a request and
  * has uses left decides its fate. Requests no rule matches get the normal answer.

@@ -21,7 +21,7 @@ export function describeOperation(
   return { name: operation.name?.value, type: operation.operation };
 }
 
-/** Errors without a code (should not happen: DESIGN.md gives every error one) count as this. */
+/** Errors without a code (should not happen: docs/architecture.md gives every error one) count as this. */
 export const NO_CODE = 'NO_CODE';
 
 /** Codes of the errors in one result or a batch; streamed results (subscriptions) give none. */

@@ -1,0 +1,73 @@
+/**
+ * createGatewayApp: the Yoga app (schema, plugins, context) and nothing else. It listens on no
+ * port; src/server.ts serves it over node:http. See docs/architecture.md, "How a request flows".
+ */
+import { createYoga } from 'graphql-yoga';
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from './config.js';
+import { createContextFactory } from './context.js';
+import type { RequestContext } from './context.js';
+import { maskError } from './errors.js';
+import { graphiqlOptions, renderLocalGraphiQL } from './graphiql.js';
+import { yogaLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { useRequestBodyLimit } from './plugins/body-limit.js';
+import { corsOptions, useVaryOrigin } from './plugins/cors.js';
+import { useJitExecution } from './plugins/jit.js';
+import { useRequestLogging } from './plugins/logging.js';
+import { METRICS_ENDPOINT, useMetrics } from './plugins/metrics.js';
+import type { Metrics } from './plugins/metrics.js';
+import { useQueryLimits } from './plugins/query-limits.js';
+import { HEALTH_ENDPOINT, READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
+import { useRequestId } from './plugins/request-id.js';
+import { useRequestRecord } from './plugins/request-record.js';
+import { buildSchema } from './schema/index.js';
+import type { UpstreamClient } from './upstream/client.js';
+
+export const GRAPHQL_ENDPOINT = '/graphql';
+/** Every path the gateway serves (anything else is metric route "other"). */
+const ROUTES = [GRAPHQL_ENDPOINT, HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT];
+
+export interface GatewayAppDeps {
+  client: UpstreamClient;
+  logger: Logger;
+  metrics: Metrics;
+  /** Readiness as the HTTP server knows it (listening and not draining). */
+  isReady: () => boolean;
+  /** Another schema behind the same plugins and error boundary (tests of the boundary). */
+  schema?: GraphQLSchema;
+}
+
+export type GatewayApp = ReturnType<typeof createGatewayApp>;
+
+export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
+  const { client, logger, metrics, isReady } = deps;
+  return createYoga<Record<string, unknown>, RequestContext>({
+    schema: deps.schema ?? buildSchema(),
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    healthCheckEndpoint: HEALTH_ENDPOINT,
+    landingPage: false,
+    graphiql: graphiqlOptions,
+    renderGraphiQL: renderLocalGraphiQL,
+    logging: yogaLogger(logger),
+    cors: corsOptions(config.corsOrigins),
+    // Replaced by useRequestBodyLimit (same cap and answer, cheaper): see src/plugins/body-limit.ts.
+    maxRequestBodySize: false,
+    // The one error boundary: domain errors become coded GraphQL errors (src/errors.ts). Never
+    // attach stacks or original messages, whatever NODE_ENV says.
+    maskedErrors: { isDev: false, maskError },
+    plugins: [
+      // First: every later hook reads the record it creates and fills.
+      useRequestRecord(),
+      useRequestBodyLimit(),
+      useQueryLimits(),
+      useJitExecution(logger),
+      useRequestId(),
+      useReadiness({ isReady }),
+      useMetrics({ metrics, routes: ROUTES }),
+      useRequestLogging({ logger }),
+      useVaryOrigin(config.corsOrigins),
+    ],
+    context: createContextFactory({ config, client }),
+  });
+}
