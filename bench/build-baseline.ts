@@ -1,42 +1,28 @@
 /**
- * Builds the gateway as it was at a git revision, for before/after comparisons:
+ * Builds the gateway as it was at a git revision, for `npm run bench -- --baseline <entry>`:
+ * `git archive` of its sources into /tmp/gateway-baseline/<commit> (outside the worktree, so the
+ * type-checker and linter never see them), compiled with this worktree's node_modules.
  *
- *   npx tsx bench/build-baseline.ts HEAD~1
- *   npm run bench -- --gateway /tmp/gateway-baseline/<commit>/dist/main.js
- *
- * The sources of <rev> are exported with `git archive` into /tmp/gateway-baseline/<commit>
- * (outside the worktree, so the type-checker and linter never see them), with a symlink to this
- * worktree's node_modules, and compiled with this worktree's TypeScript. Prints the entry path.
+ *   npx tsx bench/build-baseline.ts HEAD~1    # prints /tmp/gateway-baseline/<commit>/dist/main.js
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './lib/processes.js';
+import { REPO_ROOT } from '../test/support/process.js';
 
-const rev = process.argv[2];
-if (!rev) {
-  console.error('usage: tsx bench/build-baseline.ts <git revision>');
-  process.exit(2);
-}
-const commit = execFileSync('git', ['rev-parse', '--short=12', rev], { cwd: ROOT })
-  .toString()
-  .trim();
+const run = (command: string, argv: string[], cwd = REPO_ROOT, input?: Buffer) =>
+  execFileSync(command, argv, { cwd, input, maxBuffer: 2 ** 26 });
+if (!process.argv[2]) throw new Error('usage: tsx bench/build-baseline.ts <git revision>');
+const commit = run('git', ['rev-parse', '--short=12', process.argv[2]]).toString().trim();
 const dir = join('/tmp', 'gateway-baseline', commit);
-const entry = join(dir, 'dist', 'main.js');
-if (!existsSync(entry)) {
+if (!existsSync(join(dir, 'dist', 'main.js'))) {
   mkdirSync(dir, { recursive: true });
-  const archive = execFileSync(
-    'git',
-    ['archive', commit, 'src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'],
-    { cwd: ROOT, maxBuffer: 64 * 2 ** 20 },
-  );
-  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  const files = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+  run('tar', ['-x', '-C', dir], REPO_ROOT, run('git', ['archive', commit, ...files]));
   if (!existsSync(join(dir, 'node_modules'))) {
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   }
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: dir,
-    stdio: 'inherit',
-  });
+  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+  execFileSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
 }
-console.log(entry);
+console.log(join(dir, 'dist', 'main.js'));

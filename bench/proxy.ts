@@ -1,16 +1,10 @@
 /**
- * The `proxy` scenario: the cost floor of any gateway in front of the Chat API.
- *
- * A minimal hand-written node:http server on an undici Pool configured like the gateway's
- * (src/upstream/client.ts). Each request is read in full (any gateway must read its request),
- * makes the same upstream call as `chatSessions(first: 20)` and writes the very same JSON body
- * the gateway answers to the bench's `connection` query: the bench checks the two are
- * byte-identical. It reuses the gateway's two pure output helpers (cursor encoding and timestamp
- * normalisation) because they are part of that output; everything else a gateway does (GraphQL
- * parse/validate/execute, response validation, deadlines, retries, budgets, logging) is left out.
- *
- * Environment: UPSTREAM_URL (required), PORT (default 0), LLAMA_CLOUD_API_KEY (optional),
- * PAGE_SIZE (default 20). Prints one line `proxy listening on http://127.0.0.1:<port>`.
+ * The `proxy` scenario, the floor: a minimal node:http server on an undici Pool configured like
+ * the gateway's (src/upstream/client.ts). It reads each request, makes the same upstream call as
+ * `chatSessions(first: 20)` and writes the very bytes the gateway answers to the bench's
+ * `connection` query (the bench checks they are identical), reusing the gateway's cursor and
+ * timestamp helpers; GraphQL itself, validation, deadlines, retries and logging are left out.
+ * Environment: UPSTREAM_URL, PORT, HOST, LLAMA_CLOUD_API_KEY. Prints `{"url": …}` once listening.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,8 +36,7 @@ interface WireList {
 
 const upstream = new URL(process.env.UPSTREAM_URL ?? '');
 const apiKey = process.env.LLAMA_CLOUD_API_KEY;
-const pageSize = Number(process.env.PAGE_SIZE ?? 20);
-const path = `${upstream.pathname.replace(/\/+$/, '')}/api/v1/chat?page_size=${pageSize}`;
+const path = `${upstream.pathname.replace(/\/+$/, '')}/api/v1/chat?page_size=20`;
 const scope = {};
 
 // The gateway's pool settings (src/upstream/client.ts).
@@ -127,14 +120,13 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+const host = process.env.HOST ?? '127.0.0.1';
+server.listen(Number(process.env.PORT ?? 0), host, () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(`proxy listening on http://127.0.0.1:${port}\n`);
+  process.stdout.write(`${JSON.stringify({ url: `http://${host}:${port}` })}\n`);
 });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    server.close();
-    server.closeAllConnections();
-    void pool.close().then(() => process.exit(0));
-  });
-}
+process.once('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  void pool.close().then(() => process.exit(0));
+});
