@@ -2,6 +2,7 @@
  * createGatewayApp: the Yoga app (schema, plugins, context) and nothing else. It listens on no
  * port; src/server.ts serves it over node:http. See docs/architecture.md, "How a request flows".
  */
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config.js';
@@ -13,6 +14,10 @@ import { yogaLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { useRequestBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
+import { useCsrfPrevention } from './plugins/csrf.js';
+import { useExecutionDeadline } from './plugins/execution-deadline.js';
+import { useGraphiQLCompression } from './plugins/graphiql-compression.js';
+import { useHostAllowList } from './plugins/host.js';
 import { useJitExecution } from './plugins/jit.js';
 import { useRequestLogging } from './plugins/logging.js';
 import { METRICS_ENDPOINT, useMetrics } from './plugins/metrics.js';
@@ -21,6 +26,8 @@ import { useQueryLimits } from './plugins/query-limits.js';
 import { HEALTH_ENDPOINT, READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { useRequestRecord } from './plugins/request-record.js';
+import { useResponseSizeLimit } from './plugins/response-size.js';
+import { useCostWithVariables, useListSizeLimit } from './plugins/variable-limits.js';
 import { buildSchema } from './schema/index.js';
 import type { UpstreamClient } from './upstream/client.js';
 
@@ -47,7 +54,7 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: HEALTH_ENDPOINT,
     landingPage: false,
-    graphiql: graphiqlOptions,
+    graphiql: config.graphiql ? graphiqlOptions : false,
     renderGraphiQL: renderLocalGraphiQL,
     logging: yogaLogger(logger),
     cors: corsOptions(config.corsOrigins),
@@ -59,9 +66,22 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
     plugins: [
       // First: every later hook reads the record it creates and fills.
       useRequestRecord(),
+      // Refusals that need no parsing, before any work (docs/architecture.md, "Security").
+      useHostAllowList({
+        allowedHosts: config.allowedHosts,
+        exemptPaths: [HEALTH_ENDPOINT, READINESS_ENDPOINT],
+      }),
+      useCsrfPrevention(),
       useRequestBodyLimit(),
       useQueryLimits(),
+      ...(config.introspection ? [] : [useDisableIntrospection()]),
       useJitExecution(logger),
+      // After graphql-jit: each wraps or stops the executor that actually runs.
+      useListSizeLimit({ max: config.maxPageSize }),
+      useCostWithVariables(),
+      useExecutionDeadline({ timeoutMs: config.executionTimeoutMs }),
+      useResponseSizeLimit({ maxBytes: config.maxResponseBytes }),
+      useGraphiQLCompression(),
       useRequestId(),
       useReadiness({ isReady }),
       useMetrics({ metrics, routes: ROUTES }),

@@ -32,6 +32,19 @@ export interface Config {
    * (the default: the gateway may answer with the server-side key); `['*']` = any origin.
    */
   corsOrigins: readonly string[];
+  /**
+   * Host names the gateway answers to (the Host header, port ignored); `['*']` = any. Guards
+   * against DNS rebinding, where a hostile page's own name resolves to this gateway.
+   */
+  allowedHosts: readonly string[];
+  /** How long one operation may execute before it ends with EXECUTION_TIMEOUT. */
+  executionTimeoutMs: number;
+  /** Largest response (its JSON text, estimated while walking the result) before RESPONSE_TOO_LARGE. */
+  maxResponseBytes: number;
+  /** Serve GraphiQL to browsers on GET /graphql. */
+  graphiql: boolean;
+  /** Answer introspection (`__schema`, `__type`). */
+  introspection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +125,55 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** Addresses that mean "every interface": not a name a client would use. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '*']);
+
+/** `[::1]` for an IPv6 literal, lower case otherwise: how hosts are compared (src/plugins/host.ts). */
+export function normaliseHostName(host: string): string {
+  const lower = host.toLowerCase();
+  return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
+}
+
+/**
+ * ALLOWED_HOSTS: comma-separated host names (no port), or `*` alone. Default: the loopback
+ * names, plus HOST when it names one interface.
+ */
+function allowedHosts(env: Env, host: string): string[] {
+  const raw = read(env, 'ALLOWED_HOSTS');
+  if (raw === undefined) {
+    const hosts = ['localhost', '127.0.0.1', '[::1]'];
+    const own = normaliseHostName(host);
+    if (!WILDCARD_HOSTS.has(host) && !hosts.includes(own)) hosts.push(own);
+    return hosts;
+  }
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.includes('*')) {
+    if (items.length > 1) {
+      throw new ConfigError('ALLOWED_HOSTS must be either * alone or a list of host names');
+    }
+    return ['*'];
+  }
+  return items.map((item) => {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|[0-9a-f:]+)$/i.test(item)) {
+      throw new ConfigError(
+        `ALLOWED_HOSTS entries must be host names without scheme or port, got ${JSON.stringify(item)}`,
+      );
+    }
+    return normaliseHostName(item);
+  });
+}
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',
@@ -144,9 +206,10 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const host = read(env, 'HOST') ?? '127.0.0.1';
   return {
     port: integer(env, 'PORT', 4000, 0, 65_535),
-    host: read(env, 'HOST') ?? '127.0.0.1',
+    host,
     upstream,
     apiKey,
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
@@ -157,6 +220,11 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     corsOrigins: corsOrigins(env),
+    allowedHosts: allowedHosts(env, host),
+    executionTimeoutMs: integer(env, 'EXECUTION_TIMEOUT_MS', 30_000, 1, 600_000),
+    maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
+    graphiql: boolean(env, 'GRAPHIQL', true),
+    introspection: boolean(env, 'INTROSPECTION', true),
   };
 }
 

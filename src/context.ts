@@ -17,6 +17,8 @@ export interface RequestContext {
   config: Config;
   /** Upstream access for this operation; throws UNAUTHENTICATED when there is no credential. */
   chatApi(): ChatApi;
+  /** Aborts this operation's upstream calls (its execution deadline passed). */
+  cancel(): void;
 }
 
 /** The context resolvers see. */
@@ -45,6 +47,8 @@ export function createContextFactory({ config, client }: ContextDeps) {
   const credentialRequired = config.upstream.kind !== 'sandbox';
   return ({ request }: YogaInitialContext): RequestContext => {
     const record = requestRecord(request);
+    // Upstream calls end when the client goes away or the execution deadline cancels them.
+    const cancelled = new AbortController();
     let api: ChatApi | undefined;
     return {
       record,
@@ -62,10 +66,15 @@ export function createContextFactory({ config, client }: ContextDeps) {
           client,
           maxCalls: config.maxUpstreamCallsPerOperation,
           counter: record,
-          call: { credential, signal: request.signal, headers: record.upstreamHeaders },
+          call: {
+            credential,
+            signal: AbortSignal.any([request.signal, cancelled.signal]),
+            headers: record.upstreamHeaders,
+          },
         });
         return api;
       },
+      cancel: () => cancelled.abort(),
     };
   };
 }

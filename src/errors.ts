@@ -23,6 +23,10 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  EXECUTION_TIMEOUT: 'EXECUTION_TIMEOUT',
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
+  CSRF_PREVENTED: 'CSRF_PREVENTED',
+  HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -144,6 +148,15 @@ export function codedError(error: unknown): GraphQLError | undefined {
  * nor a GraphQL error thrown on purpose is masked by Yoga's default ("Unexpected error.").
  */
 export const maskError: MaskError = (error, message, isDev) => {
+  if (isVariableCoercionError(error)) {
+    // graphql-js reports a variable of the wrong type without a code: it is the caller's input.
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT },
+    });
+  }
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const coded = codedError(original);
   if (!coded) return yogaMaskError(error, message, isDev);
@@ -157,3 +170,13 @@ export const maskError: MaskError = (error, message, isDev) => {
     extensions: coded.extensions,
   });
 };
+
+/** `Variable "$first" got invalid value …` and kin: raised while coercing variables, uncoded. */
+function isVariableCoercionError(error: unknown): error is GraphQLError {
+  return (
+    error instanceof GraphQLError &&
+    error.extensions?.code === undefined &&
+    error.path === undefined &&
+    error.message.startsWith('Variable "$')
+  );
+}

@@ -38,6 +38,13 @@ const reject: RejectCallback = (context, error) => {
 
 const onRejection = { propagateOnRejection: false, onReject: [reject] };
 
+export const COST_OPTIONS = {
+  maxCost: QUERY_LIMITS.maxCost,
+  flattenFragments: true,
+  ignoreIntrospection: true,
+  ...onRejection,
+};
+
 export function useQueryLimits() {
   return EnvelopArmorPlugin({
     // Suggestions ("Did you mean …?") stay: introspection and GraphiQL are public anyway.
@@ -50,12 +57,7 @@ export function useQueryLimits() {
     },
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...onRejection },
     maxTokens: { n: QUERY_LIMITS.maxTokens, ...onRejection },
-    costLimit: {
-      maxCost: QUERY_LIMITS.maxCost,
-      flattenFragments: true,
-      ignoreIntrospection: true,
-      ...onRejection,
-    },
+    costLimit: COST_OPTIONS,
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...onRejection },
   });
 }

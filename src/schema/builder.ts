@@ -42,7 +42,7 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
       // Nullable list, like every root field: one bad id must not null the whole response.
       nullable: { list: true, items: true },
       description:
-        'Fetches objects by global id, in the order given; null entries for ids that do not exist. Any malformed id makes the whole field BAD_USER_INPUT (no upstream call is made).',
+        'Fetches objects by global id, in the order given (a repeated id is fetched once); null entries for ids that do not exist. Any malformed id makes the whole field BAD_USER_INPUT, and more than MAX_PAGE_SIZE ids (the limit of every list argument) the whole operation; no upstream call is made.',
       args: { ids: { description: 'Global ids (the `id` field of Nodes).' } },
     },
     // Non-null edges and nodes: a connection never holds holes, so clients need no null checks.

@@ -16,7 +16,38 @@ describe('loadConfig', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
       corsOrigins: [],
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+      executionTimeoutMs: 30_000,
+      maxResponseBytes: 10 * 1024 * 1024,
+      graphiql: true,
+      introspection: true,
     });
+  });
+
+  it('allows the loopback names and a HOST that names one interface, or ALLOWED_HOSTS', () => {
+    const loopback = ['localhost', '127.0.0.1', '[::1]'];
+    expect(loadConfig({ HOST: '0.0.0.0' }).allowedHosts).toEqual(loopback);
+    expect(loadConfig({ HOST: '::' }).allowedHosts).toEqual(loopback);
+    expect(loadConfig({ HOST: 'gw.internal' }).allowedHosts).toEqual([...loopback, 'gw.internal']);
+    expect(loadConfig({ HOST: 'fd00::7' }).allowedHosts).toEqual([...loopback, '[fd00::7]']);
+    expect(
+      loadConfig({ HOST: '0.0.0.0', ALLOWED_HOSTS: 'API.example.com, chat-gateway,[::1]' })
+        .allowedHosts,
+    ).toEqual(['api.example.com', 'chat-gateway', '[::1]']);
+    expect(loadConfig({ ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*']);
+    expect(() => loadConfig({ ALLOWED_HOSTS: 'https://api.example.com' })).toThrow(
+      /ALLOWED_HOSTS entries must be host names/,
+    );
+    expect(() => loadConfig({ ALLOWED_HOSTS: 'a.example:8080' })).toThrow(/ALLOWED_HOSTS/);
+    expect(() => loadConfig({ ALLOWED_HOSTS: '*,a.example' })).toThrow(/either \* alone/);
+  });
+
+  it('reads the GRAPHIQL and INTROSPECTION switches', () => {
+    expect(loadConfig({ GRAPHIQL: 'false', INTROSPECTION: '0' })).toMatchObject({
+      graphiql: false,
+      introspection: false,
+    });
+    expect(() => loadConfig({ GRAPHIQL: 'no' })).toThrow(/GRAPHIQL must be true or false/);
   });
 
   it('picks the upstream mode: base URL, else key -> LlamaCloud, else sandbox; empty = unset', () => {

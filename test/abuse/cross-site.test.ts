@@ -1,0 +1,131 @@
+/**
+ * Probes of what a hostile web page can make a visitor's browser send, against a gateway that
+ * holds a server key (docs/architecture.md, "Security"): simple cross-site requests (no CORS
+ * preflight) never run an operation, and a DNS-rebinding Host is refused before any work.
+ * Each probe asserts the answer, the upstream calls made (none) and a time bound.
+ */
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LIST_QUERY } from '../support/assertions.js';
+import { startStack } from '../support/stack.js';
+import type { Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.resetRequests());
+
+const BOUND_MS = 2_000;
+
+async function send(path: string, init: RequestInit = {}) {
+  const started = performance.now();
+  const res = await fetch(`${stack.gateway.url}${path}`, init);
+  const text = await res.text();
+  return { status: res.status, text, elapsedMs: performance.now() - started };
+}
+
+describe('CSRF: simple cross-site requests run nothing', () => {
+  const query = encodeURIComponent(LIST_QUERY);
+  const form = new URLSearchParams({ query: LIST_QUERY });
+  const multipart = new FormData();
+  multipart.set('operations', JSON.stringify({ query: LIST_QUERY }));
+  multipart.set('map', '{}');
+
+  it.each<[string, string, RequestInit]>([
+    ['GET with a query string', `/graphql?query=${query}`, {}],
+    [
+      'POST text/plain',
+      '/graphql',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: LIST_QUERY }),
+      },
+    ],
+    ['POST application/x-www-form-urlencoded', '/graphql', { method: 'POST', body: form }],
+    ['POST multipart/form-data', '/graphql', { method: 'POST', body: multipart }],
+    [
+      'POST with no content type',
+      '/graphql',
+      { method: 'POST', body: new Blob([JSON.stringify({ query: LIST_QUERY })]) },
+    ],
+  ])('%s: 403 CSRF_PREVENTED, no upstream call', async (_name, path, init) => {
+    const res = await send(path, init);
+    expect(res.status, res.text).toBe(403);
+    expect(JSON.parse(res.text).errors[0].extensions.code).toBe('CSRF_PREVENTED');
+    expect(stack.sandbox.requests).toHaveLength(0);
+    expect(res.elapsedMs).toBeLessThan(BOUND_MS);
+  });
+
+  it.each(['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'])(
+    'GET with %s (a header that forces a preflight) runs a query',
+    async (header) => {
+      const res = await send(`/graphql?query=${query}`, { headers: { [header]: '1' } });
+      expect(res.status, res.text).toBe(200);
+      expect(JSON.parse(res.text).data.chatSessions.edges).toHaveLength(3);
+      expect(stack.listCalls()).toHaveLength(1);
+    },
+  );
+
+  it('a JSON POST (every GraphQL client, GraphiQL) needs no extra header', async () => {
+    const res = await stack.graphql(LIST_QUERY);
+    expect(res.status).toBe(200);
+    expect(res.body.data?.chatSessions.edges).toHaveLength(3);
+  });
+});
+
+describe('Host allow-list: DNS rebinding', () => {
+  /** fetch() may not set Host; node:http may. */
+  function withHost(path: string, host: string) {
+    const url = new URL(`${stack.gateway.url}${path}`);
+    const started = performance.now();
+    return new Promise<{ status: number; text: string; elapsedMs: number }>((resolve, reject) => {
+      const body = JSON.stringify({ query: LIST_QUERY });
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          method: path === '/graphql' ? 'POST' : 'GET',
+          headers: { host, 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, text, elapsedMs: performance.now() - started }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(path === '/graphql' ? body : undefined);
+    });
+  }
+
+  it.each(['rebind.attacker.example', 'rebind.attacker.example:4000', '10.0.0.8', '[fe80::1]:80'])(
+    'Host %s: 421 HOST_NOT_ALLOWED before any work',
+    async (host) => {
+      const res = await withHost('/graphql', host);
+      expect(res.status, res.text).toBe(421);
+      expect(JSON.parse(res.text).errors[0].extensions.code).toBe('HOST_NOT_ALLOWED');
+      expect(stack.sandbox.requests).toHaveLength(0);
+      expect(res.elapsedMs).toBeLessThan(BOUND_MS);
+    },
+  );
+
+  it('serves the loopback names, with or without a port', async () => {
+    const { port } = new URL(stack.gateway.url);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, 'LOCALHOST', `[::1]:${port}`]) {
+      const res = await withHost('/graphql', host);
+      expect(res.status, host).toBe(200);
+    }
+  });
+
+  it('answers probes whatever the Host (Kubernetes sends the pod IP)', async () => {
+    expect((await withHost('/health', '10.0.0.8:4000')).status).toBe(200);
+    expect((await withHost('/readiness', '10.0.0.8:4000')).status).toBe(200);
+  });
+});
