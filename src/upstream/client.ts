@@ -2,14 +2,17 @@
  * HTTP client for the LlamaCloud Chat API on an undici keep-alive pool.
  *
  * One call = one deadline (UPSTREAM_TIMEOUT_MS) covering every attempt; idempotent GETs are
- * retried on network errors, 408, 429 and 5xx with exponential back-off and jitter, honouring
- * Retry-After / retry-after-ms but never past the deadline (the official SDKs' rules).
+ * retried on network errors, 408, 429 and 5xx (unless `x-should-retry` says otherwise) with
+ * exponential back-off and jitter, honouring Retry-After / retry-after-ms but never past the
+ * deadline (the official SDKs' rules). A retry also needs the process-wide retry budget
+ * (./retry-budget.ts) and the caller's leave (`CallOptions.beforeRetry`: the operation's budget).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from './errors.js';
 import type { UpstreamFailure } from './errors.js';
+import { RetryBudget } from './retry-budget.js';
 
 export interface UpstreamClientOptions {
   baseUrl: string;
@@ -24,6 +27,8 @@ export interface UpstreamClientOptions {
   connections?: number;
   /** Observes each HTTP attempt (metrics). */
   onAttempt?: ((event: AttemptEvent) => void) | undefined;
+  /** Shared by every call of this client (default: 20 % of recent calls, at least 10/s). */
+  retryBudget?: RetryBudget;
 }
 
 export interface CallOptions {
@@ -33,6 +38,11 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Extra headers to pass through (x-request-id, traceparent). */
   headers?: Record<string, string> | undefined;
+  /**
+   * Asked right before each retry is sent: false means the retry is not made, and the call fails
+   * with the last attempt's failure. True counts the attempt (the operation's call budget).
+   */
+  beforeRetry?: (() => boolean) | undefined;
 }
 
 export type QueryParams = Record<string, string | number | undefined>;
@@ -49,6 +59,14 @@ export interface AttemptEvent {
 }
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+/** `x-should-retry: true|false` overrides what the status says (the official SDKs' rule). */
+function shouldRetry(status: number, headers: Record<string, string | string[] | undefined>) {
+  const raw = headers['x-should-retry'];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return RETRYABLE_STATUS(status);
+}
 const MAX_BACKOFF_MS = 8_000;
 /** Like the official SDKs: a longer Retry-After is reported to the client, not waited for. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -60,8 +78,9 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #basePath: string;
-  readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl' | 'onAttempt'>>;
+  readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl' | 'onAttempt' | 'retryBudget'>>;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #retryBudget: RetryBudget;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseUrl);
@@ -75,6 +94,7 @@ export class UpstreamClient {
       connections: options.connections ?? 64,
     };
     this.#onAttempt = options.onAttempt;
+    this.#retryBudget = options.retryBudget ?? new RetryBudget();
     this.#pool = new Pool(url.origin, {
       connections: this.#options.connections,
       keepAliveTimeout: 30_000,
@@ -108,9 +128,10 @@ export class UpstreamClient {
     if (call.credential !== undefined) headers.authorization = `Bearer ${call.credential}`;
 
     if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, 0);
+    this.#retryBudget.recordCall();
     const deadline = new CallDeadline(this.#options.timeoutMs, call.signal);
     try {
-      return await this.#attempts(endpoint, fullPath, headers, deadline, call.credential);
+      return await this.#attempts(endpoint, fullPath, headers, deadline, call);
     } finally {
       deadline.dispose();
     }
@@ -121,7 +142,7 @@ export class UpstreamClient {
     fullPath: string,
     headers: Record<string, string>,
     deadline: CallDeadline,
-    credential: string | undefined,
+    call: CallOptions,
   ): Promise<unknown> {
     const { signal } = deadline;
     for (let attempt = 0; ; attempt++) {
@@ -143,9 +164,11 @@ export class UpstreamClient {
           kind: 'status',
           status: res.statusCode,
           ...(retryAfterMs !== undefined && { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
-          ...errorDetail(errorBody, credential),
+          ...errorDetail(errorBody, call.credential),
         };
-        if (!RETRYABLE_STATUS(res.statusCode)) throw new UpstreamError(failure, attempt + 1);
+        if (!shouldRetry(res.statusCode, res.headers)) {
+          throw new UpstreamError(failure, attempt + 1);
+        }
       } catch (error) {
         if (error instanceof UpstreamError && !signal.aborted) throw error;
         if (deadline.reason === 'client') throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
@@ -169,12 +192,16 @@ export class UpstreamClient {
       const delay = retryAfterMs ?? this.#backoff(attempt);
       // Waiting past the deadline only to time out would hide the real cause: fail now.
       if (Date.now() + delay >= deadline.at) throw new UpstreamError(failure, attempt + 1);
+      // Retries beyond the process-wide budget would only pile onto a failing upstream.
+      if (!this.#retryBudget.tryRetry()) throw new UpstreamError(failure, attempt + 1);
       try {
         await sleep(delay, undefined, { signal });
       } catch {
         if (deadline.reason === 'client') throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
         throw new UpstreamError({ kind: 'timeout' }, attempt + 1);
       }
+      // Asked last, right before sending, so that an attempt counted is an attempt made.
+      if (call.beforeRetry && !call.beforeRetry()) throw new UpstreamError(failure, attempt + 1);
     }
   }
 
