@@ -72,6 +72,8 @@ const MAX_BACKOFF_MS = 8_000;
 const MAX_RETRY_AFTER_MS = 60_000;
 /** Longest upstream `detail` passed on to clients. */
 const MAX_DETAIL_CHARS = 300;
+/** How much of a `detail` is looked at (for addresses) at all. */
+const MAX_DETAIL_SCAN_CHARS = 2_000;
 /** Error bodies are read only far enough to find a `detail`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -290,7 +292,8 @@ async function readCapped(
 
 /**
  * A FastAPI `{"detail": ...}` is worth passing on (validation errors flattened to
- * `loc: msg`, the caller's key redacted, truncated); anything else (HTML, other JSON) is not.
+ * `loc: msg`, the caller's key redacted, URLs and host names removed, truncated); anything else
+ * (HTML, other JSON) is not.
  */
 export function errorDetail(body: string | undefined, credential?: string): { detail?: string } {
   if (!body) return {};
@@ -304,11 +307,43 @@ export function errorDetail(body: string | undefined, credential?: string): { de
   }
   let text = typeof detail === 'string' ? detail : formatValidationErrors(detail);
   if (credential) text = text.split(credential).join('[redacted]');
+  // Bounded before the address patterns run, so their cost stays small whatever the body.
+  text = withoutAddresses(text.slice(0, MAX_DETAIL_SCAN_CHARS));
   // One line, no control characters: it ends up in a GraphQL error message.
   text = text.replace(/\p{Cc}+/gu, ' ').trim();
   if (!text) return {};
   return { detail: text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text };
 }
+
+/**
+ * URLs and host names say where the upstream's own dependencies live (`http://10.2.3.4:8080/x`,
+ * `db-7.internal.corp:5432`): none of a client's business. Replaced by `[url]` and `[host]`; a
+ * pydantic location (`query.page_size`, `body.name`) is not a host name and stays.
+ */
+export function withoutAddresses(text: string): string {
+  return text
+    .replace(URL_PATTERN, '[url]')
+    .replace(IPV4_PATTERN, '[host]')
+    .replace(IPV6_PATTERN, '[host]')
+    .replace(HOSTNAME_PATTERN, '[host]')
+    .replace(HOST_PORT_PATTERN, '[host]');
+}
+
+/** Anything from a scheme's `://` to the next space or quote (a final `.` or `,` stays). */
+const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s"'<>`]*[^\s"'<>`.,;:!?)\]}])?/gi;
+/** 10.0.0.7, 10.0.0.7:5432 (not part of a longer dotted number). */
+const IPV4_PATTERN = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w]|\.\d)/g;
+/** [fd00::7]:5432, fd00::7, and the full eight-group form. */
+const IPV6_PATTERN =
+  /\[[0-9a-f:.]*:[0-9a-f:.]*\](?::\d{1,5})?|(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])[0-9a-f:]*::[0-9a-f:.]*(?![\w:])/gi;
+/**
+ * Dotted names ending in a letters-only label (db-7.internal.corp, api.example.com), with an
+ * optional port; not a pydantic location (its first label body/query/path/header/cookie/form).
+ */
+const HOSTNAME_PATTERN =
+  /(?<![\w.-])(?!(?:body|query|path|header|cookie|form)\.)(?:[a-z0-9-]+\.)+[a-z]{2,63}(?::\d{1,5})?(?![\w-]|\.[a-z0-9])/gi;
+/** One label with a port: localhost:8080, redis:6379. */
+const HOST_PORT_PATTERN = /(?<![\w.-])[a-z][a-z0-9-]*:\d{2,5}(?![\w.])/gi;
 
 /** FastAPI/pydantic `[{loc: ['query', 'page_size'], msg: '…'}]` -> `query.page_size: …`. */
 function formatValidationErrors(detail: unknown): string {
