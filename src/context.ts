@@ -29,14 +29,22 @@ export interface ContextDeps {
   client: UpstreamClient;
 }
 
+/**
+ * `Authorization: Bearer <token>`, the token in RFC 6750's characters
+ * (`b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`), so nothing else
+ * (non-ASCII, quotes, commas…) is ever forwarded upstream.
+ */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
 /** `Authorization: Bearer <token>` -> token; anything else -> undefined or an error. */
 function bearerToken(header: string | null): string | undefined {
   if (header === null || header.trim() === '') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const match = BEARER.exec(header);
   if (!match) {
+    // The message never repeats the header: it may be a key.
     throw gatewayError(
       ErrorCode.UNAUTHENTICATED,
-      'The Authorization header must be "Bearer <LlamaCloud API key>".',
+      'The Authorization header must be "Bearer <LlamaCloud API key>", the key in RFC 6750 token characters.',
     );
   }
   return match[1];

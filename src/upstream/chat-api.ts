@@ -2,8 +2,9 @@
  * The Chat API as one GraphQL operation sees it: typed methods over UpstreamClient, with
  *  - dedupe: one DataLoader per endpoint (the credential is fixed per request), keyed by the
  *    exact call (path and parameters), so identical calls are made once;
- *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION distinct calls, across all endpoints,
- *    counted on the request's record (docs/architecture.md, "The call budget");
+ *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION HTTP attempts (distinct calls and their
+ *    retries), across all endpoints, counted on the request's record (docs/architecture.md,
+ *    "The call budget");
  *  - a concurrency cap, so a wide query cannot open a socket per field at once.
  * Created per request (src/context.ts): nothing here outlives or crosses credentials.
  */
@@ -42,7 +43,7 @@ interface CallKey {
   query: QueryParams;
 }
 
-/** Where the budget counts calls: the request's record (src/observability/request-record.ts). */
+/** Where the budget counts attempts: the request's record (src/observability/request-record.ts). */
 export interface CallCounter {
   upstreamCalls: number;
 }
@@ -162,19 +163,32 @@ export class ChatApi {
     );
   }
 
-  /** The budget is checked when a call is about to start, so only real calls count. */
+  /**
+   * The budget is checked when a call is about to start and again before each of its retries, so
+   * every attempt counts and only real attempts do. A retry it refuses is not made: the call then
+   * fails with its last attempt's own failure.
+   */
   #fetch(key: CallKey): Promise<unknown> {
     // Queued behind the concurrency cap while the client went away: do not start it.
     if (this.#options.call.signal?.aborted) {
       return Promise.reject(new UpstreamError({ kind: 'aborted' }, 0));
     }
-    const { counter, maxCalls } = this.#options;
-    if (counter.upstreamCalls >= maxCalls) {
-      return Promise.reject(new BudgetExceededError(maxCalls));
+    if (!this.#takeAttempt()) {
+      return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
     }
-    counter.upstreamCalls++;
-    return this.#options.client.getJson(key.endpoint, key.path, key.query, this.#options.call);
+    return this.#options.client.getJson(key.endpoint, key.path, key.query, {
+      ...this.#options.call,
+      beforeRetry: this.#takeAttempt,
+    });
   }
+
+  /** Counts one more attempt when the budget has room for it. */
+  readonly #takeAttempt = (): boolean => {
+    const { counter, maxCalls } = this.#options;
+    if (counter.upstreamCalls >= maxCalls) return false;
+    counter.upstreamCalls++;
+    return true;
+  };
 }
 
 const scopeOf = (s: Scope): Scope => ({

@@ -2,14 +2,17 @@
  * HTTP client for the LlamaCloud Chat API on an undici keep-alive pool.
  *
  * One call = one deadline (UPSTREAM_TIMEOUT_MS) covering every attempt; idempotent GETs are
- * retried on network errors, 408, 429 and 5xx with exponential back-off and jitter, honouring
- * Retry-After / retry-after-ms but never past the deadline (the official SDKs' rules).
+ * retried on network errors, 408, 429 and 5xx (unless `x-should-retry` says otherwise) with
+ * exponential back-off and jitter, honouring Retry-After / retry-after-ms but never past the
+ * deadline (the official SDKs' rules). A retry also needs the process-wide retry budget
+ * (./retry-budget.ts) and the caller's leave (`CallOptions.beforeRetry`: the operation's budget).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { UpstreamError } from './errors.js';
 import type { UpstreamFailure } from './errors.js';
+import { RetryBudget } from './retry-budget.js';
 
 export interface UpstreamClientOptions {
   baseUrl: string;
@@ -24,6 +27,8 @@ export interface UpstreamClientOptions {
   connections?: number;
   /** Observes each HTTP attempt (metrics). */
   onAttempt?: ((event: AttemptEvent) => void) | undefined;
+  /** Shared by every call of this client (default: 20 % of recent calls, at least 10/s). */
+  retryBudget?: RetryBudget;
 }
 
 export interface CallOptions {
@@ -33,6 +38,11 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Extra headers to pass through (x-request-id, traceparent). */
   headers?: Record<string, string> | undefined;
+  /**
+   * Asked right before each retry is sent: false means the retry is not made, and the call fails
+   * with the last attempt's failure. True counts the attempt (the operation's call budget).
+   */
+  beforeRetry?: (() => boolean) | undefined;
 }
 
 export type QueryParams = Record<string, string | number | undefined>;
@@ -49,19 +59,30 @@ export interface AttemptEvent {
 }
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+/** `x-should-retry: true|false` overrides what the status says (the official SDKs' rule). */
+function shouldRetry(status: number, headers: Record<string, string | string[] | undefined>) {
+  const raw = headers['x-should-retry'];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return RETRYABLE_STATUS(status);
+}
 const MAX_BACKOFF_MS = 8_000;
 /** Like the official SDKs: a longer Retry-After is reported to the client, not waited for. */
 const MAX_RETRY_AFTER_MS = 60_000;
 /** Longest upstream `detail` passed on to clients. */
 const MAX_DETAIL_CHARS = 300;
+/** How much of a `detail` is looked at (for addresses) at all. */
+const MAX_DETAIL_SCAN_CHARS = 2_000;
 /** Error bodies are read only far enough to find a `detail`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #basePath: string;
-  readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl' | 'onAttempt'>>;
+  readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl' | 'onAttempt' | 'retryBudget'>>;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
+  readonly #retryBudget: RetryBudget;
 
   constructor(options: UpstreamClientOptions) {
     const url = new URL(options.baseUrl);
@@ -75,6 +96,7 @@ export class UpstreamClient {
       connections: options.connections ?? 64,
     };
     this.#onAttempt = options.onAttempt;
+    this.#retryBudget = options.retryBudget ?? new RetryBudget();
     this.#pool = new Pool(url.origin, {
       connections: this.#options.connections,
       keepAliveTimeout: 30_000,
@@ -108,9 +130,10 @@ export class UpstreamClient {
     if (call.credential !== undefined) headers.authorization = `Bearer ${call.credential}`;
 
     if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, 0);
+    this.#retryBudget.recordCall();
     const deadline = new CallDeadline(this.#options.timeoutMs, call.signal);
     try {
-      return await this.#attempts(endpoint, fullPath, headers, deadline, call.credential);
+      return await this.#attempts(endpoint, fullPath, headers, deadline, call);
     } finally {
       deadline.dispose();
     }
@@ -121,7 +144,7 @@ export class UpstreamClient {
     fullPath: string,
     headers: Record<string, string>,
     deadline: CallDeadline,
-    credential: string | undefined,
+    call: CallOptions,
   ): Promise<unknown> {
     const { signal } = deadline;
     for (let attempt = 0; ; attempt++) {
@@ -143,9 +166,11 @@ export class UpstreamClient {
           kind: 'status',
           status: res.statusCode,
           ...(retryAfterMs !== undefined && { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
-          ...errorDetail(errorBody, credential),
+          ...errorDetail(errorBody, call.credential),
         };
-        if (!RETRYABLE_STATUS(res.statusCode)) throw new UpstreamError(failure, attempt + 1);
+        if (!shouldRetry(res.statusCode, res.headers)) {
+          throw new UpstreamError(failure, attempt + 1);
+        }
       } catch (error) {
         if (error instanceof UpstreamError && !signal.aborted) throw error;
         if (deadline.reason === 'client') throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
@@ -169,12 +194,16 @@ export class UpstreamClient {
       const delay = retryAfterMs ?? this.#backoff(attempt);
       // Waiting past the deadline only to time out would hide the real cause: fail now.
       if (Date.now() + delay >= deadline.at) throw new UpstreamError(failure, attempt + 1);
+      // Retries beyond the process-wide budget would only pile onto a failing upstream.
+      if (!this.#retryBudget.tryRetry()) throw new UpstreamError(failure, attempt + 1);
       try {
         await sleep(delay, undefined, { signal });
       } catch {
         if (deadline.reason === 'client') throw new UpstreamError({ kind: 'aborted' }, attempt + 1);
         throw new UpstreamError({ kind: 'timeout' }, attempt + 1);
       }
+      // Asked last, right before sending, so that an attempt counted is an attempt made.
+      if (call.beforeRetry && !call.beforeRetry()) throw new UpstreamError(failure, attempt + 1);
     }
   }
 
@@ -263,7 +292,8 @@ async function readCapped(
 
 /**
  * A FastAPI `{"detail": ...}` is worth passing on (validation errors flattened to
- * `loc: msg`, the caller's key redacted, truncated); anything else (HTML, other JSON) is not.
+ * `loc: msg`, the caller's key redacted, URLs and host names removed, truncated); anything else
+ * (HTML, other JSON) is not.
  */
 export function errorDetail(body: string | undefined, credential?: string): { detail?: string } {
   if (!body) return {};
@@ -277,11 +307,43 @@ export function errorDetail(body: string | undefined, credential?: string): { de
   }
   let text = typeof detail === 'string' ? detail : formatValidationErrors(detail);
   if (credential) text = text.split(credential).join('[redacted]');
+  // Bounded before the address patterns run, so their cost stays small whatever the body.
+  text = withoutAddresses(text.slice(0, MAX_DETAIL_SCAN_CHARS));
   // One line, no control characters: it ends up in a GraphQL error message.
   text = text.replace(/\p{Cc}+/gu, ' ').trim();
   if (!text) return {};
   return { detail: text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text };
 }
+
+/**
+ * URLs and host names say where the upstream's own dependencies live (`http://10.2.3.4:8080/x`,
+ * `db-7.internal.corp:5432`): none of a client's business. Replaced by `[url]` and `[host]`; a
+ * pydantic location (`query.page_size`, `body.name`) is not a host name and stays.
+ */
+export function withoutAddresses(text: string): string {
+  return text
+    .replace(URL_PATTERN, '[url]')
+    .replace(IPV4_PATTERN, '[host]')
+    .replace(IPV6_PATTERN, '[host]')
+    .replace(HOSTNAME_PATTERN, '[host]')
+    .replace(HOST_PORT_PATTERN, '[host]');
+}
+
+/** Anything from a scheme's `://` to the next space or quote (a final `.` or `,` stays). */
+const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s"'<>`]*[^\s"'<>`.,;:!?)\]}])?/gi;
+/** 10.0.0.7, 10.0.0.7:5432 (not part of a longer dotted number). */
+const IPV4_PATTERN = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w]|\.\d)/g;
+/** [fd00::7]:5432, fd00::7, and the full eight-group form. */
+const IPV6_PATTERN =
+  /\[[0-9a-f:.]*:[0-9a-f:.]*\](?::\d{1,5})?|(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])[0-9a-f:]*::[0-9a-f:.]*(?![\w:])/gi;
+/**
+ * Dotted names ending in a letters-only label (db-7.internal.corp, api.example.com), with an
+ * optional port; not a pydantic location (its first label body/query/path/header/cookie/form).
+ */
+const HOSTNAME_PATTERN =
+  /(?<![\w.-])(?!(?:body|query|path|header|cookie|form)\.)(?:[a-z0-9-]+\.)+[a-z]{2,63}(?::\d{1,5})?(?![\w-]|\.[a-z0-9])/gi;
+/** One label with a port: localhost:8080, redis:6379. */
+const HOST_PORT_PATTERN = /(?<![\w.-])[a-z][a-z0-9-]*:\d{2,5}(?![\w.])/gi;
 
 /** FastAPI/pydantic `[{loc: ['query', 'page_size'], msg: '…'}]` -> `query.page_size: …`. */
 function formatValidationErrors(detail: unknown): string {

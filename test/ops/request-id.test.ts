@@ -1,6 +1,11 @@
 /** x-request-id accepted or created, returned, sent upstream; W3C traceparent passed through. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { acceptRequestId, isValidTraceparent } from '../../src/observability/trace.js';
+import {
+  acceptRequestId,
+  isValidTraceparent,
+  upstreamTraceHeaders,
+  upstreamTraceparent,
+} from '../../src/observability/trace.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -99,5 +104,60 @@ describe('traceparent', () => {
     ]) {
       expect(isValidTraceparent(bad), bad).toBe(false);
     }
+  });
+});
+
+describe('traceparent versions and limits (W3C Trace Context §4.3)', () => {
+  const FIELDS = '4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7';
+
+  it('a version 00 header is forwarded as is, and only when it matches exactly', () => {
+    expect(upstreamTraceparent(TRACEPARENT)).toBe(TRACEPARENT);
+    expect(upstreamTraceparent(`${TRACEPARENT}-`)).toBeUndefined();
+    expect(upstreamTraceparent(`${TRACEPARENT}0`)).toBeUndefined();
+  });
+
+  it('a future version becomes version 00 with the four fields: no tail, only the sampled flag', () => {
+    expect(upstreamTraceparent(`01-${FIELDS}-01`)).toBe(`00-${FIELDS}-01`);
+    expect(upstreamTraceparent(`cc-${FIELDS}-01-what-the-future-holds`)).toBe(`00-${FIELDS}-01`);
+    expect(upstreamTraceparent(`fe-${FIELDS}-02-x`)).toBe(`00-${FIELDS}-00`);
+    expect(upstreamTraceparent(`fe-${FIELDS}-03`)).toBe(`00-${FIELDS}-01`);
+  });
+
+  it('a future version must parse as version 00 for 55 characters, then end or "-"', () => {
+    for (const bad of [
+      `01-${FIELDS}-01x`, // no dash after the flags
+      `01-${FIELDS}-1`, // shorter than 55
+      `01-${FIELDS.toUpperCase()}-01`,
+      `ff-${FIELDS}-01`, // version ff is invalid
+      `0g-${FIELDS}-01`,
+      `01-00000000000000000000000000000000-00f067aa0ba902b7-01`,
+    ]) {
+      expect(upstreamTraceparent(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('refuses any header over 512 characters outright', () => {
+    const at = (length: number) => `01-${FIELDS}-01-${'a'.repeat(length - 56)}`;
+    expect(at(512)).toHaveLength(512);
+    expect(upstreamTraceparent(at(512))).toBe(`00-${FIELDS}-01`);
+    expect(upstreamTraceparent(at(513))).toBeUndefined();
+    expect(isValidTraceparent(at(8 * 1024))).toBe(false);
+  });
+
+  it('tracestate goes upstream only with a valid traceparent, and capped at 512', () => {
+    const headers = (h: Record<string, string>) => upstreamTraceHeaders(new Headers(h), 'rid');
+    expect(headers({ tracestate: 'congo=t61rcWkgMzE' })).toEqual({ 'x-request-id': 'rid' });
+    expect(
+      headers({ traceparent: `01-${FIELDS}-01-${'a'.repeat(600)}`, tracestate: 'a=b' }),
+    ).toEqual({ 'x-request-id': 'rid' });
+    expect(headers({ traceparent: `01-${FIELDS}-01-tail`, tracestate: 'a=b' })).toEqual({
+      'x-request-id': 'rid',
+      traceparent: `00-${FIELDS}-01`,
+      tracestate: 'a=b',
+    });
+    expect(headers({ traceparent: TRACEPARENT, tracestate: 'a'.repeat(513) })).toEqual({
+      'x-request-id': 'rid',
+      traceparent: TRACEPARENT,
+    });
   });
 });
