@@ -6,7 +6,7 @@
  * server to record requests and inject faults (test/support/faulty-sandbox.ts).
  */
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildDataset, SANDBOX_PROJECTS } from './data.js';
@@ -41,17 +41,27 @@ export interface SandboxOptions extends SandboxApiOptions {
   latencyMs?: number;
 }
 
-/** What the sandbox answers to one request: a status and a JSON body. */
-export interface SandboxAnswer {
-  status: number;
+/** One request as the sandbox's API sees it. */
+export interface SandboxRequest {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  /** The JSON request body, parsed; undefined when there is none. */
   body: unknown;
 }
+
+/** What the sandbox answers to one request. */
+export type SandboxAnswer =
+  /** A JSON body; `undefined` sends no content. */
+  | { status: number; body: unknown }
+  /** A `text/event-stream`: each chunk written as it comes, as is. */
+  | { status: number; events: AsyncIterable<string> };
 
 /** The Chat API over the demo data, without HTTP: one answer per request. */
 export interface SandboxApi {
   /** Sessions by project id, in list order (the default data set). */
   dataset: Map<string, SandboxSession[]>;
-  answer(method: string, url: URL, headers: IncomingHttpHeaders): SandboxAnswer;
+  answer(request: SandboxRequest): SandboxAnswer;
 }
 
 export interface Sandbox {
@@ -177,7 +187,7 @@ export function createSandboxApi(options: SandboxApiOptions = {}): SandboxApi {
     return defaultData;
   }
 
-  function answer(method: string, url: URL, headers: IncomingHttpHeaders): SandboxAnswer {
+  function answer({ method, url, headers }: SandboxRequest): SandboxAnswer {
     try {
       const data = authorise(headers);
       return { status: 200, body: route(data, method, url.pathname, url.searchParams) };
@@ -198,15 +208,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = createServer((req, res) => {
     void (async () => {
+      const request = await readRequest(req);
       if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
-      const url = new URL(req.url ?? '/', 'http://sandbox');
-      const { status, body } = api.answer(req.method ?? 'GET', url, req.headers);
-      const text = JSON.stringify(body);
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
+      await sendAnswer(res, request ? api.answer(request) : BAD_BODY);
     })().catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
@@ -230,4 +234,59 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.close(() => resolve());
       }),
   };
+}
+
+/** Request bodies are small JSON objects; anything larger is refused. */
+const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
+const BAD_BODY: SandboxAnswer = {
+  status: 422,
+  body: { detail: [{ loc: ['body'], msg: 'Input should be a JSON object', type: 'json_invalid' }] },
+};
+
+/** The request with its JSON body read; undefined when the body is not JSON or too large. */
+export async function readRequest(req: IncomingMessage): Promise<SandboxRequest | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  let body: unknown;
+  if (size > 0) {
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  return { method: req.method ?? 'GET', url, headers: req.headers, body };
+}
+
+/** Writes an answer: JSON (or no content), or an event stream until it ends or the client goes. */
+export async function sendAnswer(res: ServerResponse, answer: SandboxAnswer): Promise<void> {
+  if ('events' in answer) {
+    res.writeHead(answer.status, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+    });
+    for await (const chunk of answer.events) {
+      if (res.destroyed) return;
+      res.write(chunk);
+    }
+    res.end();
+    return;
+  }
+  if (answer.body === undefined) {
+    res.writeHead(answer.status).end();
+    return;
+  }
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }

@@ -39,6 +39,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
+  /** The JSON request body (POST), when there is one. */
+  body?: unknown;
   /** The x-request-id header, when sent. */
   requestId: string | undefined;
   /**

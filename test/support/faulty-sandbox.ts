@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSandboxApi } from '../../src/sandbox/server.js';
+import { createSandboxApi, readRequest, sendAnswer } from '../../src/sandbox/server.js';
 import type { Sandbox, SandboxOptions } from '../../src/sandbox/server.js';
 import { FaultRules, sendFault } from './faults.js';
 import type { RecordedRequest } from './faults.js';
@@ -58,19 +58,18 @@ export async function startFaultySandbox(options: SandboxOptions = {}): Promise<
     res.once('close', () => {
       if (!res.writableFinished) recorded.aborted = true;
     });
+    const request = await readRequest(req);
+    recorded.body = request?.body;
     if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
-    const { status, body } = api.answer(req.method ?? 'GET', url, req.headers);
+    const answer = request
+      ? api.answer(request)
+      : { status: 422, body: { detail: 'Input should be a JSON object' } };
     const fault = faults.take(recorded);
     if (fault) {
       recorded.fault = fault.kind;
-      return sendFault(res, fault, body, closing.signal);
+      return sendFault(res, fault, 'body' in answer ? answer.body : undefined, closing.signal);
     }
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-    });
-    res.end(text);
+    await sendAnswer(res, answer);
   }
 
   const server = createServer((req, res) => {
