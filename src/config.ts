@@ -32,6 +32,14 @@ export interface Config {
    * (the default: the gateway may answer with the server-side key); `['*']` = any origin.
    */
   corsOrigins: readonly string[];
+  /** server.headersTimeout: a request's headers must arrive within this (slowloris, silent sockets). */
+  httpHeadersTimeoutMs: number;
+  /** server.requestTimeout: the whole request, body included, must arrive within this. */
+  httpRequestTimeoutMs: number;
+  /** Keep-alive idle between requests, and how long a new connection may stay silent. */
+  httpIdleTimeoutMs: number;
+  /** server.maxConnections: connections beyond this are closed as they arrive. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +152,15 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const httpHeadersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000);
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 20_000, 1, 3_600_000);
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    // node:http refuses a headers timeout longer than the request timeout.
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`,
+    );
+  }
+
   return {
     port: integer(env, 'PORT', 4000, 0, 65_535),
     host: read(env, 'HOST') ?? '127.0.0.1',
@@ -157,6 +174,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     corsOrigins: corsOrigins(env),
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
+    httpIdleTimeoutMs: integer(env, 'HTTP_IDLE_TIMEOUT_MS', 5_000, 1, 600_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
   };
 }
 

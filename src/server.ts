@@ -1,11 +1,11 @@
 /**
  * startGateway: serves the Yoga app (src/app.ts) over node:http. This module owns the process's
- * HTTP life: listening, in-flight requests, readiness, draining and shutdown; in sandbox mode it
- * also runs the embedded sandbox upstream. No GraphQL here.
+ * HTTP life: listening, connection limits, in-flight requests, readiness, draining and shutdown;
+ * in sandbox mode it also runs the embedded sandbox upstream. No GraphQL here.
  */
 import { createServer } from 'node:http';
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp } from './app.js';
 import type { GatewayApp } from './app.js';
 import type { Config } from './config.js';
@@ -54,6 +54,55 @@ export interface CloseResult {
 /** Upstream requests still open after the drain are cut after this long (they have no reader). */
 const POOL_CLOSE_GRACE_MS = 1_000;
 
+/**
+ * How often node:http enforces headersTimeout and requestTimeout. Its default, 30 s, would let a
+ * connection outlive either timeout by up to 30 s.
+ */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+interface ConnectionLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+/**
+ * A node:http server that bounds what a client can hold without sending a request:
+ *  - headers must arrive within headersTimeout and the whole request (body included) within
+ *    requestTimeout, or the connection gets a 408 and closes (checked every second). Once the
+ *    request is in, neither applies: a response may take as long as it takes (a slow upstream,
+ *    a long-lived stream), and there is no inactivity timeout on a response in progress
+ *    (server.timeout stays 0);
+ *  - a connection is closed when it stays silent for idleTimeout: before its first request (a
+ *    socket that never sends a byte) and between requests (keep-alive; node adds one second).
+ *    (Node 20's headersTimeout covers a silent new socket too, with a 408: idleTimeout only
+ *    closes it sooner, quietly);
+ *  - connections beyond maxConnections are closed as they arrive.
+ */
+function createLimitedServer(limits: ConnectionLimits, handler: RequestListener): Server {
+  const server = createServer(
+    { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+    handler,
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  // Before the first request: node's own idle handling starts after a response, so arm the
+  // socket's idle timer here (node destroys a socket that times out with no request on it) and
+  // disarm it when the first request arrives. Bytes of a request in progress keep it alive.
+  const awaitingFirstRequest = new WeakSet<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.setTimeout(limits.idleTimeoutMs);
+    awaitingFirstRequest.add(socket);
+  });
+  server.on('request', (req) => {
+    if (awaitingFirstRequest.delete(req.socket)) req.socket.setTimeout(0);
+  });
+  return server;
+}
+
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const sandbox = config.upstream.kind === 'sandbox' ? await startSandbox() : undefined;
@@ -81,7 +130,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isReady: () => state === 'listening',
   });
 
-  const server = createServer((req, res) => {
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+    maxConnections: config.maxConnections,
+  };
+  const server = createLimitedServer(limits, (req, res) => {
     live.add(res);
     res.once('close', () => {
       live.delete(res);

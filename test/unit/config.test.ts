@@ -16,6 +16,10 @@ describe('loadConfig', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
       corsOrigins: [],
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 20_000,
+      httpIdleTimeoutMs: 5_000,
+      maxConnections: 1_000,
     });
   });
 
