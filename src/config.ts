@@ -40,6 +40,9 @@ export interface Config {
   httpIdleTimeoutMs: number;
   /** server.maxConnections: connections beyond this are closed as they arrive. */
   maxConnections: number;
+  /** Port of the separate /metrics listener; 0 = no metrics listener. */
+  metricsPort: number;
+  metricsHost: string;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     httpRequestTimeoutMs,
     httpIdleTimeoutMs: integer(env, 'HTTP_IDLE_TIMEOUT_MS', 5_000, 1, 600_000),
     maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65_535),
+    metricsHost: read(env, 'METRICS_HOST') ?? '127.0.0.1',
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * startGateway: serves the Yoga app (src/app.ts) over node:http. This module owns the process's
- * HTTP life: listening, connection limits, in-flight requests, readiness, draining and shutdown;
- * in sandbox mode it also runs the embedded sandbox upstream. No GraphQL here.
+ * HTTP life: listening, connection limits, in-flight requests, readiness, draining and shutdown,
+ * and the separate /metrics listener; in sandbox mode it also runs the embedded sandbox
+ * upstream. No GraphQL here.
  */
 import { createServer } from 'node:http';
 import type { RequestListener, Server, ServerResponse } from 'node:http';
@@ -11,7 +12,7 @@ import type { GatewayApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
-import { Metrics } from './plugins/metrics.js';
+import { METRICS_ENDPOINT, Metrics, metricsHandler } from './plugins/metrics.js';
 import { startSandbox } from './sandbox/server.js';
 import type { Sandbox } from './sandbox/server.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -23,14 +24,23 @@ export interface GatewayOptions {
   upstream?: Partial<Pick<UpstreamClientOptions, 'retryBaseDelayMs' | 'connections'>>;
   /** Where logs go (default: a pino logger on stdout at LOG_LEVEL). */
   logger?: Logger;
+  /**
+   * Tests: serve /metrics on this port instead of METRICS_PORT; here 0 means any free port
+   * (METRICS_PORT=0 turns the listener off).
+   */
+  metricsPort?: number;
 }
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000 */
   url: string;
+  /** e.g. http://127.0.0.1:9464/metrics; undefined when METRICS_PORT=0. */
+  metricsUrl: string | undefined;
   /** The embedded sandbox, in sandbox mode. */
   sandbox: Sandbox | undefined;
   server: Server;
+  /** The /metrics listener, when there is one. */
+  metricsServer: Server | undefined;
   app: GatewayApp;
   logger: Logger;
   metrics: Metrics;
@@ -59,6 +69,8 @@ const POOL_CLOSE_GRACE_MS = 1_000;
  * connection outlive either timeout by up to 30 s.
  */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+/** Prometheus holds one or two connections; the metrics listener needs no more than this. */
+const METRICS_MAX_CONNECTIONS = 16;
 
 interface ConnectionLimits {
   headersTimeoutMs: number;
@@ -101,6 +113,21 @@ function createLimitedServer(limits: ConnectionLimits, handler: RequestListener)
     if (awaitingFirstRequest.delete(req.socket)) req.socket.setTimeout(0);
   });
   return server;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function baseUrlOf(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
@@ -149,16 +176,23 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (state === 'draining') res.setHeader('connection', 'close');
     void app(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // /metrics on its own listener (METRICS_HOST:METRICS_PORT), never on the public port.
+  const metricsPort = options.metricsPort ?? (config.metricsPort || undefined);
+  const metricsServer =
+    metricsPort === undefined
+      ? undefined
+      : createLimitedServer(
+          { ...limits, maxConnections: METRICS_MAX_CONNECTIONS },
+          metricsHandler(metrics),
+        );
+  if (metricsServer) await listen(metricsServer, metricsPort!, config.metricsHost);
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    metricsServer?.close();
+    throw error;
+  }
   state = 'listening';
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
 
   /** Resolves true when every in-flight request has finished, false after `timeoutMs`. */
   function drain(timeoutMs: number): Promise<boolean> {
@@ -184,6 +218,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     // so closing never waits for a client's keep-alive timeout.
     server.closeAllConnections();
     await closed;
+    // Last: a final scrape during the drain still sees the drain's requests counted.
+    if (metricsServer) {
+      const metricsClosed = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      metricsServer.closeAllConnections();
+      await metricsClosed;
+    }
     await client.close(POOL_CLOSE_GRACE_MS);
     await sandbox?.close();
     await app.dispose();
@@ -192,9 +232,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   let closing: Promise<CloseResult> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: baseUrlOf(server),
+    metricsUrl: metricsServer && `${baseUrlOf(metricsServer)}${METRICS_ENDPOINT}`,
     sandbox,
     server,
+    metricsServer,
     app,
     logger,
     metrics,

@@ -1,5 +1,6 @@
 /**
- * Prometheus metrics (prom-client) served at GET /metrics in the text exposition format.
+ * Prometheus metrics (prom-client) in the text exposition format, served by their own listener
+ * (METRICS_PORT, src/server.ts; never on the GraphQL port) through `metricsHandler`.
  *
  * Every label has a bounded set of values: routes and upstream endpoints are fixed templates
  * (the Chat API layer names each endpoint it calls; a session id never becomes a label), status codes are HTTP codes, error codes come from the
@@ -7,6 +8,7 @@
  * MAX_OPERATION_NAMES distinct values, after which they count as "(other)". No header, key or
  * argument value is ever a label.
  */
+import type { RequestListener } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationInfo } from '../observability/operation.js';
@@ -128,29 +130,41 @@ export class Metrics {
   }
 }
 
+/** The metrics listener's handler: GET (or HEAD) /metrics, 404 for any other path. */
+export function metricsHandler(metrics: Metrics): RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== METRICS_ENDPOINT) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, {
+          'content-type': metrics.registry.contentType,
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      () => res.writeHead(500).end(),
+    );
+  };
+}
+
 export interface MetricsPluginOptions {
   metrics: Metrics;
   /** Paths served by this gateway; anything else is counted as route "other". */
   routes: readonly string[];
 }
 
-/** Serves GET /metrics and counts every request from its record when the response is ready. */
+/** Counts every request from its record when the response is ready. */
 export function useMetrics({ metrics, routes }: MetricsPluginOptions): Plugin {
   const knownRoutes = new Set(routes);
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname === METRICS_ENDPOINT && request.method === 'GET') {
-        return metrics.registry.metrics().then((text) => {
-          endResponse(
-            new fetchAPI.Response(text, {
-              status: 200,
-              headers: { 'content-type': metrics.registry.contentType },
-            }),
-          );
-        });
-      }
-      return undefined;
-    },
     onResponse({ request, response }) {
       const record = requestRecord(request);
       const seconds = record.elapsedMs() / 1000;

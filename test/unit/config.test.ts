@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       httpRequestTimeoutMs: 20_000,
       httpIdleTimeoutMs: 5_000,
       maxConnections: 1_000,
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
     });
   });
 
