@@ -43,6 +43,11 @@ export interface Config {
   /** Port of the separate /metrics listener; 0 = no metrics listener. */
   metricsPort: number;
   metricsHost: string;
+  /**
+   * Operation names allowed as metric labels. Undefined = names seen often enough in validated
+   * operations (src/observability/operation-labels.ts).
+   */
+  metricsOperationNames: readonly string[] | undefined;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +128,37 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+/** More names than this is not an allow-list of operations (and would be that many series). */
+const MAX_METRICS_OPERATION_NAMES = 1_000;
+
+/** METRICS_OPERATION_NAMES: comma-separated GraphQL operation names, or unset. */
+function metricsOperationNames(env: Env): string[] | undefined {
+  const raw = read(env, 'METRICS_OPERATION_NAMES');
+  if (raw === undefined) return undefined;
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
+  for (const name of names) {
+    if (!GRAPHQL_NAME.test(name) || name.length > 100) {
+      throw new ConfigError(
+        `METRICS_OPERATION_NAMES must list GraphQL operation names, got ${JSON.stringify(name)}`,
+      );
+    }
+  }
+  if (names.length > MAX_METRICS_OPERATION_NAMES) {
+    throw new ConfigError(
+      `METRICS_OPERATION_NAMES must list at most ${MAX_METRICS_OPERATION_NAMES} names, got ${names.length}`,
+    );
+  }
+  return names;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',
@@ -183,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
     metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65_535),
     metricsHost: read(env, 'METRICS_HOST') ?? '127.0.0.1',
+    metricsOperationNames: metricsOperationNames(env),
   };
 }
 

@@ -141,7 +141,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let state: 'starting' | 'listening' | 'draining' = 'starting';
   let onIdle: (() => void) | undefined;
 
-  const metrics = new Metrics({ inFlight: () => live.size });
+  const metrics = new Metrics({
+    inFlight: () => live.size,
+    operationNames: config.metricsOperationNames,
+  });
   const client = new UpstreamClient({
     baseUrl,
     timeoutMs: config.upstreamTimeoutMs,

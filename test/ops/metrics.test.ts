@@ -1,6 +1,6 @@
 /** /metrics: Prometheus text format, the series operators need, bounded labels, no secrets. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_OPERATION_NAMES, Metrics } from '../../src/plugins/metrics.js';
+import { MAX_OPERATION_NAMES, MIN_OPERATION_COUNT, Metrics } from '../../src/plugins/metrics.js';
 import { sessionsPage, startScriptedUpstream } from '../support/scripted-upstream.js';
 import type { ScriptedUpstream } from '../support/scripted-upstream.js';
 import { SERVER_KEY, startStack } from '../support/stack.js';
@@ -40,7 +40,11 @@ const RECENT =
 
 describe('/metrics', () => {
   it('counts HTTP requests, operations by name and outcome, errors by code, upstream calls', async () => {
-    stack = await startStack({ metrics: true });
+    stack = await startStack({
+      metrics: true,
+      // Named operations get their label at once (without the list, after 10 sightings).
+      env: { METRICS_OPERATION_NAMES: 'Recent,One,Broken' },
+    });
     const ok = await stack.graphql<{
       chatSessions: { edges: Array<{ node: { sessionId: string } }> };
     }>(RECENT, { first: 60 }, { authorization: 'Bearer caller-key-in-metrics-test' });
@@ -143,10 +147,16 @@ describe('/metrics', () => {
 
   it('caps the distinct operation names it keeps as label values', () => {
     const metrics = new Metrics({ inFlight: () => 0 });
+    const label = (name: string) => metrics.operationLabel({ name, type: 'query' });
     for (let i = 0; i < MAX_OPERATION_NAMES; i++) {
-      expect(metrics.operationLabel({ name: `Op${i}`, type: 'query' })).toBe(`Op${i}`);
+      // A name is a label from its MIN_OPERATION_COUNT-th operation on.
+      for (let seen = 1; seen < MIN_OPERATION_COUNT; seen++)
+        expect(label(`Op${i}`)).toBe('(other)');
+      expect(label(`Op${i}`)).toBe(`Op${i}`);
     }
-    expect(metrics.operationLabel({ name: 'OneTooMany', type: 'query' })).toBe('(other)');
+    for (let seen = 0; seen < 2 * MIN_OPERATION_COUNT; seen++) {
+      expect(label('OneTooMany')).toBe('(other)');
+    }
     expect(metrics.operationLabel({ name: 'Op0', type: 'query' })).toBe('Op0');
     expect(metrics.operationLabel({ name: undefined, type: 'query' })).toBe('(anonymous)');
     expect(metrics.operationLabel(undefined)).toBe('(unknown)');

@@ -30,6 +30,7 @@ const GATEWAY_VARIABLES = [
   'MAX_CONNECTIONS',
   'METRICS_PORT',
   'METRICS_HOST',
+  'METRICS_OPERATION_NAMES',
 ];
 
 export interface GatewayProcess {

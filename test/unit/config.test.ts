@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       maxConnections: 1_000,
       metricsPort: 9464,
       metricsHost: '127.0.0.1',
+      metricsOperationNames: undefined,
     });
   });
 
