@@ -33,6 +33,9 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 4000
+# /metrics listens on METRICS_HOST:METRICS_PORT (127.0.0.1:9464), never on 4000. To scrape it from
+# outside the container (a pod's network, `-p 127.0.0.1:9464:9464`), set METRICS_HOST=0.0.0.0.
+EXPOSE 9464
 # Liveness through node's own fetch: no curl or wget in the image.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -20,7 +20,7 @@ import { useGraphiQLCompression } from './plugins/graphiql-compression.js';
 import { useHostAllowList } from './plugins/host.js';
 import { useJitExecution } from './plugins/jit.js';
 import { useRequestLogging } from './plugins/logging.js';
-import { METRICS_ENDPOINT, useMetrics } from './plugins/metrics.js';
+import { useMetrics } from './plugins/metrics.js';
 import type { Metrics } from './plugins/metrics.js';
 import { useQueryLimits } from './plugins/query-limits.js';
 import { HEALTH_ENDPOINT, READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
@@ -32,8 +32,8 @@ import { buildSchema } from './schema/index.js';
 import type { UpstreamClient } from './upstream/client.js';
 
 export const GRAPHQL_ENDPOINT = '/graphql';
-/** Every path the gateway serves (anything else is metric route "other"). */
-const ROUTES = [GRAPHQL_ENDPOINT, HEALTH_ENDPOINT, READINESS_ENDPOINT, METRICS_ENDPOINT];
+/** Every path the gateway serves (anything else is metric route "other"; /metrics has its own port). */
+const ROUTES = [GRAPHQL_ENDPOINT, HEALTH_ENDPOINT, READINESS_ENDPOINT];
 
 export interface GatewayAppDeps {
   client: UpstreamClient;

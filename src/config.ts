@@ -45,6 +45,22 @@ export interface Config {
   graphiql: boolean;
   /** Answer introspection (`__schema`, `__type`). */
   introspection: boolean;
+  /** server.headersTimeout: a request's headers must arrive within this (slowloris, silent sockets). */
+  httpHeadersTimeoutMs: number;
+  /** server.requestTimeout: the whole request, body included, must arrive within this. */
+  httpRequestTimeoutMs: number;
+  /** Keep-alive idle between requests, and how long a new connection may stay silent. */
+  httpIdleTimeoutMs: number;
+  /** server.maxConnections: connections beyond this are closed as they arrive. */
+  maxConnections: number;
+  /** Port of the separate /metrics listener; 0 = no metrics listener. */
+  metricsPort: number;
+  metricsHost: string;
+  /**
+   * Operation names allowed as metric labels. Undefined = names seen often enough in validated
+   * operations (src/observability/operation-labels.ts).
+   */
+  metricsOperationNames: readonly string[] | undefined;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +188,35 @@ function allowedHosts(env: Env, host: string): string[] {
     }
     return normaliseHostName(item);
   });
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+/** More names than this is not an allow-list of operations (and would be that many series). */
+const MAX_METRICS_OPERATION_NAMES = 1_000;
+
+/** METRICS_OPERATION_NAMES: comma-separated GraphQL operation names, or unset. */
+function metricsOperationNames(env: Env): string[] | undefined {
+  const raw = read(env, 'METRICS_OPERATION_NAMES');
+  if (raw === undefined) return undefined;
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    ),
+  ];
+  for (const name of names) {
+    if (!GRAPHQL_NAME.test(name) || name.length > 100) {
+      throw new ConfigError(
+        `METRICS_OPERATION_NAMES must list GraphQL operation names, got ${JSON.stringify(name)}`,
+      );
+    }
+  }
+  if (names.length > MAX_METRICS_OPERATION_NAMES) {
+    throw new ConfigError(
+      `METRICS_OPERATION_NAMES must list at most ${MAX_METRICS_OPERATION_NAMES} names, got ${names.length}`,
+    );
+  }
+  return names;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -207,6 +252,15 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const host = read(env, 'HOST') ?? '127.0.0.1';
+  const httpHeadersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000);
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 20_000, 1, 3_600_000);
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    // node:http refuses a headers timeout longer than the request timeout.
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`,
+    );
+  }
+
   return {
     port: integer(env, 'PORT', 4000, 0, 65_535),
     host,
@@ -225,6 +279,13 @@ export function loadConfig(env: Env = process.env): Config {
     maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
     graphiql: boolean(env, 'GRAPHIQL', true),
     introspection: boolean(env, 'INTROSPECTION', true),
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
+    httpIdleTimeoutMs: integer(env, 'HTTP_IDLE_TIMEOUT_MS', 5_000, 1, 600_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65_535),
+    metricsHost: read(env, 'METRICS_HOST') ?? '127.0.0.1',
+    metricsOperationNames: metricsOperationNames(env),
   };
 }
 

@@ -64,6 +64,10 @@ process.on('SIGTERM', onSignal);
 process.on('SIGINT', onSignal);
 
 logger.info(
-  { url: `${gateway.url}/graphql`, mode: config.upstream.kind },
-  `GraphQL gateway listening on ${gateway.url}/graphql — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
+  {
+    url: `${gateway.url}/graphql`,
+    metricsUrl: gateway.metricsUrl ?? null,
+    mode: config.upstream.kind,
+  },
+  `GraphQL gateway listening on ${gateway.url}/graphql, metrics ${gateway.metricsUrl ?? 'off (METRICS_PORT=0)'} — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
 );

@@ -1,17 +1,18 @@
 /**
  * startGateway: serves the Yoga app (src/app.ts) over node:http. This module owns the process's
- * HTTP life: listening, in-flight requests, readiness, draining and shutdown; in sandbox mode it
- * also runs the embedded sandbox upstream. No GraphQL here.
+ * HTTP life: listening, connection limits, in-flight requests, readiness, draining and shutdown,
+ * and the separate /metrics listener; in sandbox mode it also runs the embedded sandbox
+ * upstream. No GraphQL here.
  */
 import { createServer } from 'node:http';
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp } from './app.js';
 import type { GatewayApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
-import { Metrics } from './plugins/metrics.js';
+import { METRICS_ENDPOINT, Metrics, metricsHandler } from './plugins/metrics.js';
 import { startSandbox } from './sandbox/server.js';
 import type { Sandbox } from './sandbox/server.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -23,14 +24,23 @@ export interface GatewayOptions {
   upstream?: Partial<Pick<UpstreamClientOptions, 'retryBaseDelayMs' | 'connections'>>;
   /** Where logs go (default: a pino logger on stdout at LOG_LEVEL). */
   logger?: Logger;
+  /**
+   * Tests: serve /metrics on this port instead of METRICS_PORT; here 0 means any free port
+   * (METRICS_PORT=0 turns the listener off).
+   */
+  metricsPort?: number;
 }
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000 */
   url: string;
+  /** e.g. http://127.0.0.1:9464/metrics; undefined when METRICS_PORT=0. */
+  metricsUrl: string | undefined;
   /** The embedded sandbox, in sandbox mode. */
   sandbox: Sandbox | undefined;
   server: Server;
+  /** The /metrics listener, when there is one. */
+  metricsServer: Server | undefined;
   app: GatewayApp;
   logger: Logger;
   metrics: Metrics;
@@ -54,6 +64,72 @@ export interface CloseResult {
 /** Upstream requests still open after the drain are cut after this long (they have no reader). */
 const POOL_CLOSE_GRACE_MS = 1_000;
 
+/**
+ * How often node:http enforces headersTimeout and requestTimeout. Its default, 30 s, would let a
+ * connection outlive either timeout by up to 30 s.
+ */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+/** Prometheus holds one or two connections; the metrics listener needs no more than this. */
+const METRICS_MAX_CONNECTIONS = 16;
+
+interface ConnectionLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+/**
+ * A node:http server that bounds what a client can hold without sending a request:
+ *  - headers must arrive within headersTimeout and the whole request (body included) within
+ *    requestTimeout, or the connection gets a 408 and closes (checked every second). Once the
+ *    request is in, neither applies: a response may take as long as it takes (a slow upstream,
+ *    a long-lived stream), and there is no inactivity timeout on a response in progress
+ *    (server.timeout stays 0);
+ *  - a connection is closed when it stays silent for idleTimeout: before its first request (a
+ *    socket that never sends a byte) and between requests (keep-alive; node adds one second).
+ *    (Node 20's headersTimeout covers a silent new socket too, with a 408: idleTimeout only
+ *    closes it sooner, quietly);
+ *  - connections beyond maxConnections are closed as they arrive.
+ */
+function createLimitedServer(limits: ConnectionLimits, handler: RequestListener): Server {
+  const server = createServer(
+    { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
+    handler,
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  // Before the first request: node's own idle handling starts after a response, so arm the
+  // socket's idle timer here (node destroys a socket that times out with no request on it) and
+  // disarm it when the first request arrives. Bytes of a request in progress keep it alive.
+  const awaitingFirstRequest = new WeakSet<Socket>();
+  server.on('connection', (socket: Socket) => {
+    socket.setTimeout(limits.idleTimeoutMs);
+    awaitingFirstRequest.add(socket);
+  });
+  server.on('request', (req) => {
+    if (awaitingFirstRequest.delete(req.socket)) req.socket.setTimeout(0);
+  });
+  return server;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function baseUrlOf(server: Server): string {
+  const { address, port } = server.address() as AddressInfo;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const sandbox = config.upstream.kind === 'sandbox' ? await startSandbox() : undefined;
@@ -65,7 +141,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let state: 'starting' | 'listening' | 'draining' = 'starting';
   let onIdle: (() => void) | undefined;
 
-  const metrics = new Metrics({ inFlight: () => live.size });
+  const metrics = new Metrics({
+    inFlight: () => live.size,
+    operationNames: config.metricsOperationNames,
+  });
   const client = new UpstreamClient({
     baseUrl,
     timeoutMs: config.upstreamTimeoutMs,
@@ -81,7 +160,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isReady: () => state === 'listening',
   });
 
-  const server = createServer((req, res) => {
+  const limits: ConnectionLimits = {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+    maxConnections: config.maxConnections,
+  };
+  const server = createLimitedServer(limits, (req, res) => {
     live.add(res);
     res.once('close', () => {
       live.delete(res);
@@ -94,16 +179,23 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (state === 'draining') res.setHeader('connection', 'close');
     void app(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // /metrics on its own listener (METRICS_HOST:METRICS_PORT), never on the public port.
+  const metricsPort = options.metricsPort ?? (config.metricsPort || undefined);
+  const metricsServer =
+    metricsPort === undefined
+      ? undefined
+      : createLimitedServer(
+          { ...limits, maxConnections: METRICS_MAX_CONNECTIONS },
+          metricsHandler(metrics),
+        );
+  if (metricsServer) await listen(metricsServer, metricsPort!, config.metricsHost);
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    metricsServer?.close();
+    throw error;
+  }
   state = 'listening';
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
 
   /** Resolves true when every in-flight request has finished, false after `timeoutMs`. */
   function drain(timeoutMs: number): Promise<boolean> {
@@ -129,6 +221,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     // so closing never waits for a client's keep-alive timeout.
     server.closeAllConnections();
     await closed;
+    // Last: a final scrape during the drain still sees the drain's requests counted.
+    if (metricsServer) {
+      const metricsClosed = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      metricsServer.closeAllConnections();
+      await metricsClosed;
+    }
     await client.close(POOL_CLOSE_GRACE_MS);
     await sandbox?.close();
     await app.dispose();
@@ -137,9 +235,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   let closing: Promise<CloseResult> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: baseUrlOf(server),
+    metricsUrl: metricsServer && `${baseUrlOf(metricsServer)}${METRICS_ENDPOINT}`,
     sandbox,
     server,
+    metricsServer,
     app,
     logger,
     metrics,

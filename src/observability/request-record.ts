@@ -4,7 +4,7 @@
  * call budget) and only read by src/plugins/logging.ts and src/plugins/metrics.ts.
  * See docs/architecture.md, "Logs, metrics and request ids".
  */
-import type { OperationInfo } from './operation.js';
+import type { ErrorCodeCounts, OperationInfo } from './operation.js';
 import { acceptRequestId, REQUEST_ID_HEADER, upstreamTraceHeaders } from './trace.js';
 
 export class RequestRecord {
@@ -21,8 +21,8 @@ export class RequestRecord {
   operation: OperationInfo | undefined;
   /** Upstream calls started for this request; the call budget counts here. */
   upstreamCalls = 0;
-  /** `extensions.code` of every error in the result. */
-  errorCodes: string[] = [];
+  /** How many errors of each `extensions.code` the result holds (a few codes, however many errors). */
+  errorCodes: ErrorCodeCounts = new Map();
   /** HTTP status of the response, once it is ready. */
   status: number | undefined;
 

@@ -3,11 +3,12 @@
  * record (src/observability/request-record.ts):
  *
  *   {"level":"info","msg":"graphql request","requestId":"…","operationName":"RecentChatSessions",
- *    "operationType":"query","status":200,"durationMs":12.3,"upstreamCalls":1,"errorCodes":[]}
+ *    "operationType":"query","status":200,"durationMs":12.3,"upstreamCalls":1,"errorCodes":{}}
  *
  * Only facts about the operation are logged: never headers, variables, the query text or a
- * credential. Requests that are not GraphQL (health probes, /metrics, the GraphiQL page) are not
- * logged here.
+ * credential. `errorCodes` counts errors per code (`{"BAD_USER_INPUT":3}`), so the line stays
+ * small however many errors the result holds. Requests that are not GraphQL (health probes, the
+ * GraphiQL page) are not logged here.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
@@ -32,7 +33,7 @@ export function useRequestLogging({ logger }: RequestLoggingOptions): Plugin {
           status: record.status,
           durationMs: Math.round(record.elapsedMs() * 10) / 10,
           upstreamCalls: record.upstreamCalls,
-          errorCodes: record.errorCodes,
+          errorCodes: Object.fromEntries(record.errorCodes),
         },
         'graphql request',
       );

@@ -1,35 +1,39 @@
 /**
- * Prometheus metrics (prom-client) served at GET /metrics in the text exposition format.
+ * Prometheus metrics (prom-client) in the text exposition format, served by their own listener
+ * (METRICS_PORT, src/server.ts; never on the GraphQL port) through `metricsHandler`.
  *
  * Every label has a bounded set of values: routes and upstream endpoints are fixed templates
- * (the Chat API layer names each endpoint it calls; a session id never becomes a label), status codes are HTTP codes, error codes come from the
- * gateway's own table, and operation names — chosen by clients — are capped at
- * MAX_OPERATION_NAMES distinct values, after which they count as "(other)". No header, key or
- * argument value is ever a label.
+ * (the Chat API layer names each endpoint it calls; a session id never becomes a label), status
+ * codes are HTTP codes, error codes come from the gateway's own table (src/observability/
+ * operation.ts), and operation names — chosen by clients — must earn their label
+ * (src/observability/operation-labels.ts). No header, key or argument value is ever a label.
  */
+import type { RequestListener } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationInfo } from '../observability/operation.js';
+import { OperationLabels } from '../observability/operation-labels.js';
 import { requestRecord } from '../observability/request-record.js';
 import type { AttemptEvent } from '../upstream/client.js';
 
+export { MAX_OPERATION_NAMES, MIN_OPERATION_COUNT } from '../observability/operation-labels.js';
+
 export const METRICS_ENDPOINT = '/metrics';
-/** Distinct operation names kept as label values; later names are counted as "(other)". */
-export const MAX_OPERATION_NAMES = 100;
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
-const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,49}$/;
 
 export interface MetricsOptions {
   /** HTTP requests being served right now (tracked by the HTTP server, see server.ts). */
   inFlight: () => number;
+  /** METRICS_OPERATION_NAMES: when set, the only operation names that become labels. */
+  operationNames?: readonly string[] | undefined;
 }
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly #operationNames = new Set<string>();
+  readonly #operationLabels: OperationLabels;
 
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
@@ -42,6 +46,7 @@ export class Metrics {
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
+    this.#operationLabels = new OperationLabels({ allowList: options.operationNames });
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
 
     this.httpRequests = new Counter({
@@ -80,7 +85,7 @@ export class Metrics {
     });
     this.errors = new Counter({
       name: 'gateway_graphql_errors_total',
-      help: 'Errors returned to GraphQL clients, by extensions.code.',
+      help: 'GraphQL requests whose result held errors with this extensions.code (one per code per request, however many errors).',
       labelNames: ['code'],
       registers,
     });
@@ -117,15 +122,35 @@ export class Metrics {
     if (event.attempt > 0) this.upstreamRetries.inc({ endpoint });
   }
 
-  /** Client-chosen names are kept up to MAX_OPERATION_NAMES distinct values. */
+  /** The `operation_name` label of a validated operation (counts the sighting; see OperationLabels). */
   operationLabel(operation: OperationInfo | undefined): string {
-    if (!operation) return '(unknown)';
-    if (operation.name === undefined) return '(anonymous)';
-    if (this.#operationNames.has(operation.name)) return operation.name;
-    if (this.#operationNames.size >= MAX_OPERATION_NAMES) return '(other)';
-    this.#operationNames.add(operation.name);
-    return operation.name;
+    return this.#operationLabels.label(operation);
   }
+}
+
+/** The metrics listener's handler: GET (or HEAD) /metrics, 404 for any other path. */
+export function metricsHandler(metrics: Metrics): RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== METRICS_ENDPOINT) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        res.writeHead(200, {
+          'content-type': metrics.registry.contentType,
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      () => res.writeHead(500).end(),
+    );
+  };
 }
 
 export interface MetricsPluginOptions {
@@ -134,23 +159,10 @@ export interface MetricsPluginOptions {
   routes: readonly string[];
 }
 
-/** Serves GET /metrics and counts every request from its record when the response is ready. */
+/** Counts every request from its record when the response is ready. */
 export function useMetrics({ metrics, routes }: MetricsPluginOptions): Plugin {
   const knownRoutes = new Set(routes);
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname === METRICS_ENDPOINT && request.method === 'GET') {
-        return metrics.registry.metrics().then((text) => {
-          endResponse(
-            new fetchAPI.Response(text, {
-              status: 200,
-              headers: { 'content-type': metrics.registry.contentType },
-            }),
-          );
-        });
-      }
-      return undefined;
-    },
     onResponse({ request, response }) {
       const record = requestRecord(request);
       const seconds = record.elapsedMs() / 1000;
@@ -164,17 +176,17 @@ export function useMetrics({ metrics, routes }: MetricsPluginOptions): Plugin {
       metrics.httpDuration.observe(http, seconds);
       if (!record.graphql) return;
 
+      // Only an operation that passed validation and ran has a name that may become a label.
       const operation = {
         operation_name: metrics.operationLabel(record.operation),
         operation_type: record.operation?.type ?? '(unknown)',
       };
       const codes = record.errorCodes;
-      const outcome = !codes.length ? 'success' : record.operation ? 'error' : 'invalid';
+      const outcome = !codes.size ? 'success' : record.operation ? 'error' : 'invalid';
       metrics.operations.inc({ ...operation, outcome });
       metrics.operationDuration.observe(operation, seconds);
-      for (const code of codes) {
-        metrics.errors.inc({ code: ERROR_CODE.test(code) ? code : 'OTHER' });
-      }
+      // One per distinct code (errorCodesOf keeps only well-formed codes, a bounded number).
+      for (const code of codes.keys()) metrics.errors.inc({ code });
     },
   };
 }

@@ -1,14 +1,14 @@
 /**
  * Creates the request's record (src/observability/request-record.ts) when it arrives and writes
- * what Yoga learns about it: that it is GraphQL, the operation that ran, the error codes of the
- * result and the response status. Listed first among the plugins, so every later `onResponse`
- * hook reads a complete record.
+ * what Yoga learns about it: that it is GraphQL, the operation that ran, how many errors of each
+ * code the result holds and the response status. Listed first among the plugins, so every later
+ * `onResponse` hook reads a complete record.
  */
 import type { Plugin } from 'graphql-yoga';
 import { describeOperation, errorCodesOf } from '../observability/operation.js';
 import { requestRecord } from '../observability/request-record.js';
 
-/** Longest client-supplied operation name kept before the document is known to be valid. */
+/** Longest client-supplied operation name kept (the requested one, and the one that ran). */
 const MAX_NAME_LENGTH = 100;
 
 export function useRequestRecord(): Plugin {
@@ -29,10 +29,10 @@ export function useRequestRecord(): Plugin {
       }
     },
     onExecute({ args }) {
-      requestRecord(args.contextValue.request).operation = describeOperation(
-        args.document,
-        args.operationName,
-      );
+      const operation = describeOperation(args.document, args.operationName);
+      // A valid document may still name its operation with a 1 MB name: keep logs small.
+      if (operation?.name !== undefined) operation.name = operation.name.slice(0, MAX_NAME_LENGTH);
+      requestRecord(args.contextValue.request).operation = operation;
     },
     onResultProcess({ request, result }) {
       const record = requestRecord(request);

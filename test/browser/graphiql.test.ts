@@ -47,7 +47,7 @@ let userDataDir: string;
 
 describe.skipIf(!hasChromium)('GraphiQL in headless Chromium (apt-get install -y chromium)', () => {
   beforeAll(async () => {
-    gateway = await startGateway(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }));
+    gateway = await startGateway(loadConfig({ PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'silent' }));
     userDataDir = await mkdtemp(join(tmpdir(), 'graphiql-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

@@ -90,7 +90,12 @@ describe.each(behaviours)('against an upstream with $name', (behaviour) => {
   it.each([1, 7, 20, 100])('first: %i visits every session once, in order', async (first) => {
     const upstream = await startUpstream(behaviour);
     const gateway: Gateway = await startGateway(
-      loadConfig({ PORT: '0', LLAMA_CLOUD_BASE_URL: upstream.url, LLAMA_CLOUD_API_KEY: 'k' }),
+      loadConfig({
+        PORT: '0',
+        METRICS_PORT: '0',
+        LLAMA_CLOUD_BASE_URL: upstream.url,
+        LLAMA_CLOUD_API_KEY: 'k',
+      }),
     );
     cleanup.push(upstream.close, gateway.close);
 

@@ -1,6 +1,6 @@
 /** /metrics: Prometheus text format, the series operators need, bounded labels, no secrets. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_OPERATION_NAMES, Metrics } from '../../src/plugins/metrics.js';
+import { MAX_OPERATION_NAMES, MIN_OPERATION_COUNT, Metrics } from '../../src/plugins/metrics.js';
 import { sessionsPage, startScriptedUpstream } from '../support/scripted-upstream.js';
 import type { ScriptedUpstream } from '../support/scripted-upstream.js';
 import { SERVER_KEY, startStack } from '../support/stack.js';
@@ -25,8 +25,10 @@ function parseMetrics(text: string): Map<string, number> {
   return series;
 }
 
-async function scrape(url: string) {
-  const res = await fetch(`${url}/metrics`);
+/** GET the metrics listener's URL (`gateway.metricsUrl`). */
+async function scrape(url: string | undefined) {
+  expect(url).toBeDefined();
+  const res = await fetch(url!);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
   const text = await res.text();
@@ -38,7 +40,11 @@ const RECENT =
 
 describe('/metrics', () => {
   it('counts HTTP requests, operations by name and outcome, errors by code, upstream calls', async () => {
-    stack = await startStack();
+    stack = await startStack({
+      metrics: true,
+      // Named operations get their label at once (without the list, after 10 sightings).
+      env: { METRICS_OPERATION_NAMES: 'Recent,One,Broken' },
+    });
     const ok = await stack.graphql<{
       chatSessions: { edges: Array<{ node: { sessionId: string } }> };
     }>(RECENT, { first: 60 }, { authorization: 'Bearer caller-key-in-metrics-test' });
@@ -53,7 +59,7 @@ describe('/metrics', () => {
     await stack.graphql('{ chatSessions(');
     await fetch(`${stack.gateway.url}/health`);
 
-    const { text, series } = await scrape(stack.gateway.url);
+    const { text, series } = await scrape(stack.gateway.metricsUrl);
     const s = (key: string) => series.get(key);
 
     expect(s('gateway_http_requests_total{method="POST",route="/graphql",status="200"}')).toBe(4);
@@ -61,8 +67,8 @@ describe('/metrics', () => {
     expect(
       s('gateway_http_request_duration_seconds_count{method="POST",route="/graphql",status="200"}'),
     ).toBe(4);
-    // The scrape itself is in flight while it is being rendered.
-    expect(s('gateway_http_requests_in_flight')).toBe(1);
+    // The scrape has its own listener: it is not a gateway request.
+    expect(s('gateway_http_requests_in_flight')).toBe(0);
 
     expect(
       s(
@@ -120,12 +126,12 @@ describe('/metrics', () => {
     upstream = await startScriptedUpstream((index) =>
       index === 0 ? { status: 503 } : { status: 200, body: sessionsPage(2) },
     );
-    stack = await startStack({ env: { LLAMA_CLOUD_BASE_URL: upstream.url } });
+    stack = await startStack({ metrics: true, env: { LLAMA_CLOUD_BASE_URL: upstream.url } });
     const res = await stack.graphql(RECENT, { first: 2 });
     expect(res.body.errors).toBeUndefined();
     expect(upstream.requests).toHaveLength(2);
 
-    const { series } = await scrape(stack.gateway.url);
+    const { series } = await scrape(stack.gateway.metricsUrl);
     expect(
       series.get(
         'gateway_upstream_requests_total{endpoint="/api/v1/chat",status="503",outcome="http_error"}',
@@ -141,10 +147,16 @@ describe('/metrics', () => {
 
   it('caps the distinct operation names it keeps as label values', () => {
     const metrics = new Metrics({ inFlight: () => 0 });
+    const label = (name: string) => metrics.operationLabel({ name, type: 'query' });
     for (let i = 0; i < MAX_OPERATION_NAMES; i++) {
-      expect(metrics.operationLabel({ name: `Op${i}`, type: 'query' })).toBe(`Op${i}`);
+      // A name is a label from its MIN_OPERATION_COUNT-th operation on.
+      for (let seen = 1; seen < MIN_OPERATION_COUNT; seen++)
+        expect(label(`Op${i}`)).toBe('(other)');
+      expect(label(`Op${i}`)).toBe(`Op${i}`);
     }
-    expect(metrics.operationLabel({ name: 'OneTooMany', type: 'query' })).toBe('(other)');
+    for (let seen = 0; seen < 2 * MIN_OPERATION_COUNT; seen++) {
+      expect(label('OneTooMany')).toBe('(other)');
+    }
     expect(metrics.operationLabel({ name: 'Op0', type: 'query' })).toBe('Op0');
     expect(metrics.operationLabel({ name: undefined, type: 'query' })).toBe('(anonymous)');
     expect(metrics.operationLabel(undefined)).toBe('(unknown)');

@@ -109,6 +109,7 @@ describe('the production image, without Docker', () => {
       cwd: app,
       // As in the image, except the loopback address (tests never listen on every interface).
       env: { NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1' },
+      metrics: true,
     });
     const started = gateway.logs()[0]!;
     expect(started).toMatchObject({ level: 'info', mode: 'sandbox' });
@@ -116,7 +117,9 @@ describe('the production image, without Docker', () => {
 
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/readiness`)).status).toBe(200);
-    expect((await fetch(`${gateway.url}/metrics`)).status).toBe(200);
+    // /metrics on its own listener only.
+    expect((await fetch(gateway.metricsUrl!)).status).toBe(200);
+    expect((await fetch(`${gateway.url}/metrics`)).status).toBe(404);
     const res = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

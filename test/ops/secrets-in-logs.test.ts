@@ -27,6 +27,7 @@ beforeAll(async () => {
       LLAMA_CLOUD_API_KEY: SERVER_KEY,
       LOG_LEVEL: 'trace',
     },
+    metrics: true,
   });
 });
 
@@ -65,8 +66,8 @@ describe('credentials in logs (real process, LOG_LEVEL=trace)', () => {
       'x-request-id': 'secrets-test',
     });
     // Probes and metrics with a key attached.
-    for (const path of ['/health', '/readiness', '/metrics']) {
-      const res = await fetch(`${gateway.url}${path}`, {
+    for (const url of [`${gateway.url}/health`, `${gateway.url}/readiness`, gateway.metricsUrl!]) {
+      const res = await fetch(url, {
         headers: { authorization: `Bearer ${CALLER_KEY}` },
       });
       const text = await res.text();

@@ -4,6 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,12 +24,21 @@ const GATEWAY_VARIABLES = [
   'LOG_LEVEL',
   'SHUTDOWN_TIMEOUT_MS',
   'CORS_ORIGINS',
+  'HTTP_HEADERS_TIMEOUT_MS',
+  'HTTP_REQUEST_TIMEOUT_MS',
+  'HTTP_IDLE_TIMEOUT_MS',
+  'MAX_CONNECTIONS',
+  'METRICS_PORT',
+  'METRICS_HOST',
+  'METRICS_OPERATION_NAMES',
 ];
 
 export interface GatewayProcess {
   child: ChildProcess;
   /** Base URL, e.g. http://127.0.0.1:43210 (from the start-up log line). */
   url: string;
+  /** The metrics listener's URL, e.g. http://127.0.0.1:43211/metrics, when it has one. */
+  metricsUrl: string | undefined;
   /** Every stdout line so far. */
   stdout: string[];
   /** Every stderr line so far. */
@@ -46,6 +57,11 @@ export interface SpawnOptions {
   /** Command and arguments; default: the TypeScript sources through tsx. */
   command?: [string, ...string[]];
   cwd?: string;
+  /**
+   * Serve /metrics on a free port. Off by default (METRICS_PORT=0), so test files running in
+   * parallel never compete for the default 9464.
+   */
+  metrics?: boolean;
 }
 
 export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
@@ -53,7 +69,15 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !GATEWAY_VARIABLES.includes(name)) env[name] = value;
   }
-  Object.assign(env, { PORT: '0', HOST: '127.0.0.1' }, options.env);
+  Object.assign(
+    env,
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      METRICS_PORT: options.metrics ? String(await freePort()) : '0',
+    },
+    options.env,
+  );
   const [command, ...args] = options.command ?? [
     process.execPath,
     '--import',
@@ -125,6 +149,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
   return {
     child,
     url,
+    metricsUrl: typeof started.metricsUrl === 'string' ? started.metricsUrl : undefined,
     stdout,
     stderr,
     logs: () => stdout.map(parse),
@@ -134,6 +159,18 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/** A loopback port free right now (the gateway binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

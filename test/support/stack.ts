@@ -63,6 +63,11 @@ export interface StackOptions {
   /** Gateway environment on top of the defaults (upstream = this sandbox, server key set). */
   env?: Record<string, string | undefined>;
   gateway?: GatewayOptions;
+  /**
+   * Serve /metrics on a free port (`gateway.metricsUrl`). Off by default, so test files running
+   * in parallel never compete for METRICS_PORT's default 9464.
+   */
+  metrics?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -72,9 +77,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LLAMA_CLOUD_BASE_URL: sandbox.url,
     LLAMA_CLOUD_API_KEY: SERVER_KEY,
     LOG_LEVEL: 'silent',
+    METRICS_PORT: '0',
     ...options.env,
   });
   const gateway = await startGateway(config, {
+    ...(options.metrics && { metricsPort: 0 }),
     ...options.gateway,
     upstream: { retryBaseDelayMs: 20, ...options.gateway?.upstream },
   });

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
       maxResponseBytes: 10 * 1024 * 1024,
       graphiql: true,
       introspection: true,
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 20_000,
+      httpIdleTimeoutMs: 5_000,
+      maxConnections: 1_000,
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
+      metricsOperationNames: undefined,
     });
   });
 
