@@ -188,6 +188,8 @@ function allowedHosts(env: Env, host: string): string[] {
     }
     return normaliseHostName(item);
   });
+}
+
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 /** More names than this is not an allow-list of operations (and would be that many series). */
 const MAX_METRICS_OPERATION_NAMES = 1_000;
