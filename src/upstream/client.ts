@@ -200,7 +200,7 @@ export class UpstreamClient {
       res = await this.#attempts(out, deadline, call, async (r) => {
         const type = String(r.headers['content-type'] ?? '');
         if (!/^\s*text\/event-stream\b/i.test(type)) {
-          r.body.destroy();
+          await r.body.dump().catch(() => undefined);
           throw new UpstreamError({
             kind: 'bad_response',
             reason: `expected text/event-stream, got ${JSON.stringify(type.slice(0, 60))}`,
@@ -624,6 +624,8 @@ class EventStream implements AsyncIterable<SseMessage> {
     this.#request = request;
     this.#client = client;
     this.#idleMs = idleMs;
+    // Aborting destroys the body with an error; reading surfaces it, and unread it is expected.
+    res.body.on('error', () => undefined);
     client?.addEventListener('abort', this.#onClientAbort, { once: true });
     if (client?.aborted) this.#request.abort('client');
   }
