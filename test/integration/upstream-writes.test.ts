@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../src/domain.js';
 import { INDEX_POOL } from '../../src/sandbox/data.js';
+import { createSandboxApi, MAX_CREATED_SESSIONS } from '../../src/sandbox/server.js';
 import { scriptTurn } from '../../src/sandbox/turns.js';
 import { ChatApi, decodeStreamEvent } from '../../src/upstream/chat-api.js';
 import { UpstreamClient } from '../../src/upstream/client.js';
@@ -542,3 +543,42 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+describe('the sandbox write state', () => {
+  const request = (method: string, path: string, body?: unknown) => ({
+    method,
+    url: new URL(path, 'http://sandbox'),
+    headers: {},
+    body,
+  });
+
+  it('is bounded: at most MAX_CREATED_SESSIONS per tenant, the oldest evicted', () => {
+    const api = createSandboxApi();
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_CREATED_SESSIONS + 5; i++) {
+      const answer = api.answer(request('POST', '/api/v1/chat', {}));
+      ids.push((answer as { body: { session_id: string } }).body.session_id);
+    }
+    expect(api.answer(request('GET', `/api/v1/chat/${ids[0]}/summary`)).status).toBe(404);
+    expect(api.answer(request('GET', `/api/v1/chat/${ids[4]}/summary`)).status).toBe(404);
+    expect(api.answer(request('GET', `/api/v1/chat/${ids[5]}/summary`)).status).toBe(200);
+    const page = api.answer(request('GET', '/api/v1/chat?page_size=1')) as {
+      body: { items: Array<{ session_id: string }> };
+    };
+    expect(page.body.items[0]!.session_id).toBe(ids.at(-1));
+  });
+
+  it('deletes a seeded session without touching the seed, and refuses bad bodies', () => {
+    const api = createSandboxApi();
+    const seeded = [...api.dataset.values()][0]![0]!.summary.session_id;
+    expect(api.answer(request('DELETE', `/api/v1/chat/${seeded}`)).status).toBe(204);
+    expect(api.answer(request('GET', `/api/v1/chat/${seeded}`)).status).toBe(404);
+    expect(api.answer(request('DELETE', `/api/v1/chat/${seeded}`)).status).toBe(404);
+    expect([...api.dataset.values()][0]![0]!.summary.session_id).toBe(seeded);
+    const stream = `/api/v1/chat/${seeded}/messages/stream`;
+    expect(api.answer(request('POST', stream, { index_ids: [] })).status).toBe(422);
+    expect(api.answer(request('POST', stream, { prompt: 'x', index_ids: 'a' })).status).toBe(422);
+    expect(api.answer(request('POST', stream, { prompt: 'x', index_ids: [] })).status).toBe(404);
+    expect(api.answer(request('POST', '/api/v1/chat', { shared_access: 'all' })).status).toBe(422);
+  });
+});
