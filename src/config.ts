@@ -21,6 +21,8 @@ export interface Config {
   apiKey: string | undefined;
   upstreamTimeoutMs: number;
   upstreamMaxRetries: number;
+  /** Longest silence of a streamed chat turn before it fails (no limit on its total length). */
+  upstreamStreamIdleTimeoutMs: number;
   maxPageSize: number;
   defaultPageSize: number;
   maxUpstreamCallsPerOperation: number;
@@ -270,6 +272,13 @@ export function loadConfig(env: Env = process.env): Config {
     apiKey,
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
     upstreamMaxRetries: integer(env, 'UPSTREAM_MAX_RETRIES', 2, 0, 10),
+    upstreamStreamIdleTimeoutMs: integer(
+      env,
+      'UPSTREAM_STREAM_IDLE_TIMEOUT_MS',
+      60_000,
+      1,
+      3_600_000,
+    ),
     maxPageSize,
     defaultPageSize,
     maxUpstreamCallsPerOperation: integer(env, 'MAX_UPSTREAM_CALLS_PER_OPERATION', 25, 1, 1_000),

@@ -73,6 +73,7 @@ export function createContextFactory({ config, client }: ContextDeps) {
         api = new ChatApi({
           client,
           maxCalls: config.maxUpstreamCallsPerOperation,
+          streamIdleTimeoutMs: config.upstreamStreamIdleTimeoutMs,
           counter: record,
           call: {
             credential,

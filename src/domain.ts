@@ -14,6 +14,9 @@ export interface ChatJobMetadata {
   turns: number;
 }
 
+/** `shared_access` of a session (newer API versions). */
+export type ChatSharedAccess = 'query' | 'read_only';
+
 export interface ChatSession {
   sessionId: string;
   /** RFC 3339 in UTC, with the upstream's fractional seconds kept (e.g. microseconds). */
@@ -21,6 +24,8 @@ export interface ChatSession {
   generatedTitle: string | null;
   indexIds: string[] | null;
   jobMetadata: ChatJobMetadata | null;
+  /** What the session's share link allows; null when the upstream does not say (older versions). */
+  sharedAccess: ChatSharedAccess | null;
   /**
    * The project/organization scope the session was read in. Later calls about this session
    * (its events) use the same scope, so they reach the same project.
@@ -89,6 +94,8 @@ export interface StopChatEvent {
   error: string | null;
   isError: boolean;
   usage: ChatUsage | null;
+  /** Indexes the turn could not use; null when the upstream does not say (older versions). */
+  skippedIndexIds: string[] | null;
 }
 
 /** An event type the upstream docs do not list: kept whole, so clients can still read it. */

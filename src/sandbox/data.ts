@@ -63,6 +63,8 @@ export type WireSession = {
   generated_title: string | null;
   index_ids: string[] | null;
   job_metadata: WireJobMetadata | null;
+  /** Newer API versions only; the seeded sessions are older and have none. */
+  shared_access?: 'query' | 'read_only' | null;
 };
 
 export type WireEvent = { type: string } & Record<string, unknown>;
@@ -98,7 +100,10 @@ const TITLES = [
   'Explain the architecture diagram on page 12',
 ];
 
-const INDEX_POOL = Array.from({ length: 40 }, (_, i) => `idx-${(i * 7919 + 104729).toString(36)}`);
+export const INDEX_POOL: readonly string[] = Array.from(
+  { length: 40 },
+  (_, i) => `idx-${(i * 7919 + 104729).toString(36)}`,
+);
 
 /**
  * Builds every session of every project; sessions are listed most recent first.

@@ -1,7 +1,8 @@
 /**
  * The Chat API as one GraphQL operation sees it: typed methods over UpstreamClient, with
  *  - dedupe: one DataLoader per endpoint (the credential is fixed per request), keyed by the
- *    exact call (path and parameters), so identical calls are made once;
+ *    exact call (path and parameters), so identical calls are made once (reads only: two
+ *    creates are two sessions, and each write is its own call);
  *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION HTTP attempts (distinct calls and their
  *    retries), across all endpoints, counted on the request's record (docs/architecture.md,
  *    "The call budget");
@@ -12,16 +13,24 @@ import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
 import type { LimitFunction } from 'p-limit';
 import type {
+  ChatEvent,
   ChatSession,
   ChatSessionPage,
+  ChatSharedAccess,
   FullChatSession,
   Scope,
   SessionKey,
 } from '../domain.js';
-import type { CallOptions, QueryParams, UpstreamClient } from './client.js';
-import { UpstreamError } from './errors.js';
-import { toChatSession, toChatSessionPage, toFullChatSession } from './mapping.js';
-import { formatPath, wireFullSession, wireSessionList, wireSessionSummary } from './wire.js';
+import type { CallOptions, QueryParams, SseMessage, UpstreamClient } from './client.js';
+import { SessionNotFoundError, UpstreamError } from './errors.js';
+import { toChatEvent, toChatSession, toChatSessionPage, toFullChatSession } from './mapping.js';
+import {
+  formatPath,
+  wireEvent,
+  wireFullSession,
+  wireSessionList,
+  wireSessionSummary,
+} from './wire.js';
 import type { z } from 'zod';
 
 export class BudgetExceededError extends Error {
@@ -55,7 +64,27 @@ export interface ChatApiOptions {
   counter: CallCounter;
   /** Upstream calls in flight at once for this operation. */
   concurrency?: number;
+  /** Longest silence of a streamed turn (UPSTREAM_STREAM_IDLE_TIMEOUT_MS; default 60 s). */
+  streamIdleTimeoutMs?: number | undefined;
 }
+
+/** `POST /api/v1/chat`: every field optional; undefined fields are not sent. */
+export interface CreateSessionInput {
+  indexIds?: string[] | null | undefined;
+  sharedAccess?: ChatSharedAccess | null | undefined;
+}
+
+/** `POST /api/v1/chat/{session_id}/messages/stream`. */
+export interface StreamTurnInput {
+  /** 1000 characters at most (the upstream answers 422 otherwise). */
+  prompt: string;
+  /** May be empty. */
+  indexIds: string[];
+  /** Newer API versions: fail the turn if an index cannot be used. Not sent when undefined. */
+  requireAllIndexes?: boolean | undefined;
+}
+
+const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000;
 
 const scopeQuery = (scope: Scope): QueryParams => ({
   project_id: scope.projectId,
@@ -65,18 +94,15 @@ const scopeQuery = (scope: Scope): QueryParams => ({
 /** The id is one path segment: encoded, so `/`, `?` or `#` in it cannot change the URL. */
 const sessionPath = (sessionId: string) => `/api/v1/chat/${encodeURIComponent(sessionId)}`;
 
+const isNotFound = (error: unknown): boolean =>
+  error instanceof UpstreamError && error.failure.kind === 'status' && error.failure.status === 404;
+
 /** A single-resource lookup answers 404 when the resource does not exist: that is `null`. */
 async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
   try {
     return await call;
   } catch (error) {
-    if (
-      error instanceof UpstreamError &&
-      error.failure.kind === 'status' &&
-      error.failure.status === 404
-    ) {
-      return null;
-    }
+    if (isNotFound(error)) return null;
     throw error;
   }
 }
@@ -133,6 +159,157 @@ export class ChatApi {
   /** One session with its events; `null` when the upstream answers 404. */
   getSession(key: SessionKey): Promise<FullChatSession | null> {
     return nullIfNotFound(this.#sessions.load(key));
+  }
+
+  /**
+   * `POST /api/v1/chat`: a new session in `scope`'s project. One call against the budget; never
+   * repeated once it may have reached the upstream (src/upstream/client.ts, `neverSent`).
+   */
+  async createSession(scope: Scope, input: CreateSessionInput): Promise<ChatSession> {
+    const body: Record<string, unknown> = {};
+    if (input.indexIds !== undefined) body.index_ids = input.indexIds;
+    if (input.sharedAccess !== undefined) body.shared_access = input.sharedAccess;
+    const answer = await this.#write(
+      '/api/v1/chat',
+      'POST',
+      '/api/v1/chat',
+      scopeQuery(scope),
+      body,
+    );
+    return toChatSession(parse(wireSessionSummary, answer), scopeOf(scope));
+  }
+
+  /** `DELETE /api/v1/chat/{session_id}`; a session the upstream does not know is SessionNotFoundError. */
+  async deleteSession(key: SessionKey): Promise<void> {
+    try {
+      await this.#write(
+        '/api/v1/chat/{session_id}',
+        'DELETE',
+        sessionPath(key.sessionId),
+        scopeQuery(key),
+        undefined,
+      );
+    } catch (error) {
+      if (isNotFound(error)) throw new SessionNotFoundError(key.sessionId);
+      throw error;
+    }
+  }
+
+  /**
+   * One chat turn, `POST /api/v1/chat/{session_id}/messages/stream`: its events as the upstream
+   * sends them, mapped like a full session's events (unknown types kept whole). The request is
+   * made on the first `next()` and counts one call against the budget.
+   *
+   * - Completes after the `stop` event (a failed turn is a stop with `isError`, not an error);
+   *   anything after it is ignored and the upstream request closed.
+   * - Throws SessionNotFoundError on a 404 at the start; UpstreamError `stream_interrupted` when
+   *   the stream ends or is cut before `stop`; `stream_idle` after `streamIdleTimeoutMs` of
+   *   silence; `bad_response` for an event that is not JSON or not its type's shape, naming the
+   *   field as `stream[n].field` (n counts the turn's events from 0); `aborted` when the
+   *   operation's signal fires.
+   * - Leaving the loop early (`return()`) closes the upstream request at once, even while
+   *   waiting for the next event.
+   */
+  streamTurn(key: SessionKey, input: StreamTurnInput): AsyncIterable<ChatEvent> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<ChatEvent> => {
+        const stop = new AbortController();
+        const turn = this.#turn(key, input, stop);
+        return {
+          next: () => turn.next(),
+          // Aborting first: turn.return() alone would wait for a pending next(), i.e. for the
+          // upstream's next event.
+          return: async () => {
+            stop.abort();
+            return turn.return(undefined);
+          },
+        };
+      },
+    };
+  }
+
+  async *#turn(
+    key: SessionKey,
+    input: StreamTurnInput,
+    stop: AbortController,
+  ): AsyncGenerator<ChatEvent, void, undefined> {
+    const operation = this.#options.call.signal;
+    if (operation?.aborted) throw new UpstreamError({ kind: 'aborted' }, 0);
+    if (!this.#takeAttempt()) throw new BudgetExceededError(this.#options.maxCalls);
+    // The upstream request ends with the operation or with the consumer (`stop`); the listener
+    // lives exactly as long as this turn.
+    const onOperationAbort = () => stop.abort();
+    operation?.addEventListener('abort', onOperationAbort, { once: true });
+    const stopped = () => stop.signal.aborted && !operation?.aborted;
+    let events = 0;
+    try {
+      const body: Record<string, unknown> = { prompt: input.prompt, index_ids: input.indexIds };
+      if (input.requireAllIndexes !== undefined) {
+        body.require_all_indexes = input.requireAllIndexes;
+      }
+      let stream: AsyncIterable<SseMessage>;
+      try {
+        stream = await this.#options.client.openEventStream(
+          '/api/v1/chat/{session_id}/messages/stream',
+          `${sessionPath(key.sessionId)}/messages/stream`,
+          scopeQuery(key),
+          body,
+          { ...this.#options.call, signal: stop.signal, beforeRetry: this.#takeAttempt },
+          {
+            idleTimeoutMs: this.#options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+          },
+        );
+      } catch (error) {
+        if (stopped()) return;
+        if (isNotFound(error)) throw new SessionNotFoundError(key.sessionId);
+        throw error;
+      }
+      try {
+        // Leaving this loop (stop, return(), an error) closes the upstream request.
+        for await (const message of stream) {
+          const event = decodeStreamEvent(message, events);
+          events++;
+          yield event;
+          if (event.type === 'stop') return;
+        }
+      } catch (error) {
+        if (stopped()) return;
+        if (error instanceof UpstreamError && error.failure.kind === 'network') {
+          throw new UpstreamError({
+            kind: 'stream_interrupted',
+            events,
+            reason: error.failure.reason,
+          });
+        }
+        throw error;
+      }
+      if (stopped()) return;
+      throw new UpstreamError({ kind: 'stream_interrupted', events });
+    } finally {
+      operation?.removeEventListener('abort', onOperationAbort);
+    }
+  }
+
+  /** One write: through the concurrency cap, one call against the budget, never deduped. */
+  #write(
+    endpoint: string,
+    method: 'POST' | 'DELETE',
+    path: string,
+    query: QueryParams,
+    body: unknown,
+  ): Promise<unknown> {
+    return this.#limit(() => {
+      if (this.#options.call.signal?.aborted) {
+        return Promise.reject(new UpstreamError({ kind: 'aborted' }, 0));
+      }
+      if (!this.#takeAttempt()) {
+        return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
+      }
+      return this.#options.client.sendJson(endpoint, method, path, query, body, {
+        ...this.#options.call,
+        beforeRetry: this.#takeAttempt,
+      });
+    });
   }
 
   /**
@@ -195,6 +372,43 @@ const scopeOf = (s: Scope): Scope => ({
   projectId: s.projectId,
   organizationId: s.organizationId,
 });
+
+/**
+ * One SSE message -> one event: its data is one JSON event whose type is its `type`, else the
+ * SSE event name (docs/llamacloud-chat-api.md, "Chat turn (streamed)").
+ */
+export function decodeStreamEvent(message: SseMessage, index: number): ChatEvent {
+  const at = (path: readonly PropertyKey[] = []) => formatPath(['stream', index, ...path]);
+  let data: unknown;
+  try {
+    data = JSON.parse(message.data);
+  } catch {
+    throw new UpstreamError({
+      kind: 'bad_response',
+      reason: 'event is not valid JSON',
+      path: at(),
+    });
+  }
+  if (
+    data !== null &&
+    typeof data === 'object' &&
+    !Array.isArray(data) &&
+    !('type' in data) &&
+    message.event !== undefined
+  ) {
+    data = { ...data, type: message.event };
+  }
+  const result = wireEvent.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new UpstreamError({
+      kind: 'bad_response',
+      reason: issue?.message ?? 'unexpected shape',
+      path: at(issue?.path),
+    });
+  }
+  return toChatEvent(result.data);
+}
 
 /** Validate a 2xx body; the first bad field is named (e.g. `items[3].session_id`). */
 export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {

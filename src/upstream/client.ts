@@ -6,6 +6,8 @@
  * exponential back-off and jitter, honouring Retry-After / retry-after-ms but never past the
  * deadline (the official SDKs' rules). A retry also needs the process-wide retry budget
  * (./retry-budget.ts) and the caller's leave (`CallOptions.beforeRetry`: the operation's budget).
+ *
+ * Writes (POST, DELETE, the streamed turn) are never repeated: see `neverSent`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors } from 'undici';
@@ -13,6 +15,10 @@ import type { Dispatcher } from 'undici';
 import { UpstreamError } from './errors.js';
 import type { UpstreamFailure } from './errors.js';
 import { RetryBudget } from './retry-budget.js';
+import { readSse } from './sse.js';
+import type { SseMessage } from './sse.js';
+
+export type { SseMessage } from './sse.js';
 
 export interface UpstreamClientOptions {
   baseUrl: string;
@@ -46,6 +52,29 @@ export interface CallOptions {
 }
 
 export type QueryParams = Record<string, string | number | undefined>;
+
+export interface EventStreamOptions {
+  /**
+   * Longest silence between two messages (comments count as signs of life) before the stream
+   * fails with `stream_idle`. There is no limit on a stream that keeps sending.
+   */
+  idleTimeoutMs: number;
+}
+
+/** An HTTP method of the Chat API's writes. */
+export type WriteMethod = 'POST' | 'DELETE';
+
+type Method = 'GET' | WriteMethod;
+
+interface Outgoing {
+  endpoint: string;
+  method: Method;
+  fullPath: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  /** undici's per-request body timeout (0 = none); the pool's default otherwise. */
+  bodyTimeout?: number | undefined;
+}
 
 /** One HTTP attempt, as UpstreamClientOptions.onAttempt sees it. */
 export interface AttemptEvent {
@@ -116,6 +145,85 @@ export class UpstreamClient {
     query: QueryParams,
     call: CallOptions = {},
   ): Promise<unknown> {
+    const out = this.#outgoing(endpoint, 'GET', path, query, undefined, 'application/json', call);
+    return this.#call(out, call, (res) => this.#readJson(res));
+  }
+
+  /**
+   * POST or DELETE `path` with a JSON body (none when `body` is undefined). Resolves with the
+   * parsed JSON of a 2xx, or undefined when the 2xx has no content (204, an empty body). Failures
+   * are UpstreamErrors as for `getJson`; the request is never repeated once it may have reached
+   * the upstream (see `neverSent`).
+   */
+  async sendJson(
+    endpoint: string,
+    method: WriteMethod,
+    path: string,
+    query: QueryParams,
+    body: unknown,
+    call: CallOptions = {},
+  ): Promise<unknown> {
+    const out = this.#outgoing(endpoint, method, path, query, body, 'application/json', call);
+    return this.#call(out, call, (res) => this.#readOptionalJson(res));
+  }
+
+  /**
+   * POST `body` to an endpoint answering `text/event-stream` and resolve, once the response
+   * headers are in, with its messages (./sse.ts), read as they arrive.
+   *
+   * - UPSTREAM_TIMEOUT_MS bounds the time to the response headers only; after them,
+   *   `idleTimeoutMs` bounds each silence (`stream_idle`), and nothing bounds the total.
+   * - A non-2xx is an UpstreamError `status` with its `detail`; a 2xx that is not an event
+   *   stream is `bad_response`. Like every write, the request is not repeated once sent.
+   * - The stream ends at `data: [DONE]` or the end of the body; a connection cut mid-stream fails
+   *   it with `network`, the caller's signal with `aborted`.
+   * - `call.signal` aborting, the consumer leaving the loop early (`return()`), [DONE] and the
+   *   idle limit all destroy the upstream request at once. Read it once, to its end or `return()`:
+   *   its timer and signal listener live exactly as long as that.
+   */
+  async openEventStream(
+    endpoint: string,
+    path: string,
+    query: QueryParams,
+    body: unknown,
+    call: CallOptions,
+    options: EventStreamOptions,
+  ): Promise<AsyncIterable<SseMessage>> {
+    const out = {
+      ...this.#outgoing(endpoint, 'POST', path, query, body, 'text/event-stream', call),
+      // The body's silences are bounded by the idle limit below, not by undici.
+      bodyTimeout: 0,
+    };
+    const deadline = this.#startCall(call);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#attempts(out, deadline, call, async (r) => {
+        const type = String(r.headers['content-type'] ?? '');
+        if (!/^\s*text\/event-stream\b/i.test(type)) {
+          await r.body.dump().catch(() => undefined);
+          throw new UpstreamError({
+            kind: 'bad_response',
+            reason: `expected text/event-stream, got ${JSON.stringify(type.slice(0, 60))}`,
+          });
+        }
+        return r;
+      });
+    } finally {
+      // The deadline's timer and client listener end with the headers; the stream has its own.
+      deadline.dispose();
+    }
+    return new EventStream(res, deadline, call.signal, options.idleTimeoutMs);
+  }
+
+  #outgoing(
+    endpoint: string,
+    method: Method,
+    path: string,
+    query: QueryParams,
+    body: unknown,
+    accept: string,
+    call: CallOptions,
+  ): Outgoing {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) search.set(name, String(value));
@@ -124,40 +232,69 @@ export class UpstreamClient {
     const fullPath = `${this.#basePath}${path}${qs ? `?${qs}` : ''}`;
     const headers: Record<string, string> = {
       ...call.headers,
-      accept: 'application/json',
+      accept,
       'user-agent': this.#options.userAgent,
     };
     if (call.credential !== undefined) headers.authorization = `Bearer ${call.credential}`;
+    if (body === undefined) return { endpoint, method, fullPath, headers };
+    headers['content-type'] = 'application/json';
+    return { endpoint, method, fullPath, headers, body: JSON.stringify(body) };
+  }
 
+  #startCall(call: CallOptions): CallDeadline {
     if (call.signal?.aborted) throw new UpstreamError({ kind: 'aborted' }, 0);
     this.#retryBudget.recordCall();
-    const deadline = new CallDeadline(this.#options.timeoutMs, call.signal);
+    return new CallDeadline(this.#options.timeoutMs, call.signal);
+  }
+
+  async #call<T>(
+    out: Outgoing,
+    call: CallOptions,
+    onOk: (res: Dispatcher.ResponseData) => Promise<T>,
+  ): Promise<T> {
+    const deadline = this.#startCall(call);
     try {
-      return await this.#attempts(endpoint, fullPath, headers, deadline, call);
+      return await this.#attempts(out, deadline, call, onOk);
     } finally {
       deadline.dispose();
     }
   }
 
-  async #attempts(
-    endpoint: string,
-    fullPath: string,
-    headers: Record<string, string>,
+  /**
+   * The attempts of one call. A GET is retried by the SDKs' rules (header comment). A write is
+   * retried only when its failed attempt provably never reached the upstream (`neverSent`): the
+   * Chat API takes no idempotency key, so a POST repeated after a 5xx, a timeout or a reset may
+   * create a second session or run a turn twice (docs/llamacloud-chat-api.md, "Connection and
+   * client behaviour"). Such failures are reported, and `x-should-retry` and Retry-After are not
+   * asked at all for writes.
+   */
+  async #attempts<T>(
+    out: Outgoing,
     deadline: CallDeadline,
     call: CallOptions,
-  ): Promise<unknown> {
+    onOk: (res: Dispatcher.ResponseData) => Promise<T>,
+  ): Promise<T> {
     const { signal } = deadline;
+    const { endpoint, method, fullPath, headers, body, bodyTimeout } = out;
+    const write = method !== 'GET';
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       let failure: UpstreamFailure;
       let retryAfterMs: number | undefined;
       try {
-        const res = await this.#pool.request({ method: 'GET', path: fullPath, headers, signal });
+        const res = await this.#pool.request({
+          method,
+          path: fullPath,
+          headers,
+          signal,
+          ...(body !== undefined && { body }),
+          ...(bodyTimeout !== undefined && { bodyTimeout }),
+        });
         const event = { endpoint, status: res.statusCode, attempt, started };
         if (res.statusCode >= 200 && res.statusCode < 300) {
-          const body = await this.#readJson(res);
+          const value = await onOk(res);
           this.#report(event, 'ok');
-          return body;
+          return value;
         }
         retryAfterMs = parseRetryAfter(res.headers);
         const errorBody = await readCapped(res, MAX_ERROR_BODY_BYTES).catch(() => undefined);
@@ -168,7 +305,8 @@ export class UpstreamClient {
           ...(retryAfterMs !== undefined && { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
           ...errorDetail(errorBody, call.credential),
         };
-        if (!shouldRetry(res.statusCode, res.headers)) {
+        // The upstream received this write: never repeat it, whatever the status.
+        if (write || !shouldRetry(res.statusCode, res.headers)) {
           throw new UpstreamError(failure, attempt + 1);
         }
       } catch (error) {
@@ -184,6 +322,8 @@ export class UpstreamClient {
         }
         this.#report({ endpoint, status: undefined, attempt, started }, 'network_error');
         failure = { kind: 'network', reason: networkReason(error) };
+        // A reset or a cut after the request may have gone out: the write may have happened.
+        if (write && !neverSent(error)) throw new UpstreamError(failure, attempt + 1);
       }
 
       if (attempt >= this.#options.maxRetries) throw new UpstreamError(failure, attempt + 1);
@@ -239,6 +379,28 @@ export class UpstreamClient {
       });
     }
     const text = await readCapped(res, this.#options.maxBodyBytes, true);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UpstreamError({ kind: 'bad_response', reason: 'body is not valid JSON' });
+    }
+  }
+
+  /** A write's answer: JSON, or undefined when the 2xx has no content. */
+  async #readOptionalJson(res: Dispatcher.ResponseData): Promise<unknown> {
+    if (res.statusCode === 204 || res.statusCode === 205 || res.headers['content-length'] === '0') {
+      await res.body.dump().catch(() => undefined);
+      return undefined;
+    }
+    const text = await readCapped(res, this.#options.maxBodyBytes, true);
+    if (text.trim() === '') return undefined;
+    const type = String(res.headers['content-type'] ?? '');
+    if (!/\bjson\b/i.test(type)) {
+      throw new UpstreamError({
+        kind: 'bad_response',
+        reason: `expected a JSON content-type, got ${JSON.stringify(type.slice(0, 60))}`,
+      });
+    }
     try {
       return JSON.parse(text);
     } catch {
@@ -386,15 +548,16 @@ export function parseRetryAfter(
  */
 class CallDeadline {
   readonly at: number;
-  reason: 'timeout' | 'client' | undefined;
+  /** Why the call's request was aborted: `idle` and `consumer` are an event stream's. */
+  reason: 'timeout' | 'client' | 'idle' | 'consumer' | undefined;
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
   readonly #client: AbortSignal | undefined;
-  readonly #onClientAbort = () => this.#abort('client');
+  readonly #onClientAbort = () => this.abort('client');
 
   constructor(timeoutMs: number, client: AbortSignal | undefined) {
     this.at = Date.now() + timeoutMs;
-    this.#timer = setTimeout(() => this.#abort('timeout'), timeoutMs);
+    this.#timer = setTimeout(() => this.abort('timeout'), timeoutMs);
     this.#client = client;
     client?.addEventListener('abort', this.#onClientAbort, { once: true });
   }
@@ -403,15 +566,122 @@ class CallDeadline {
     return this.#controller.signal;
   }
 
-  #abort(reason: 'timeout' | 'client'): void {
+  /** Aborts the call's request (the first reason wins). */
+  abort(reason: NonNullable<CallDeadline['reason']>): void {
     if (this.reason) return;
     this.reason = reason;
-    this.#controller.abort(new Error(reason === 'timeout' ? 'upstream deadline' : 'client gone'));
+    this.#controller.abort(new Error(`upstream request aborted: ${reason}`));
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
     this.#client?.removeEventListener('abort', this.#onClientAbort);
+  }
+}
+
+/**
+ * True only when the request provably never left this process: the connection itself failed
+ * (refused, no such host, connect timeout), so no byte of it was written. Everything else (a
+ * reset, a timeout, a cut body) may come after the upstream got the request.
+ */
+function neverSent(error: unknown): boolean {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return error.errors.every(neverSent); // happy eyeballs: every address failed to connect
+  }
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && NEVER_SENT_CODES.has(code);
+}
+
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * The messages of one event-stream response, with its lifetime: an idle timer (armed only while
+ * waiting on the upstream, so a slow consumer is not mistaken for a silent upstream), the
+ * caller's signal, and early `return()`, each of which aborts the request (destroying its
+ * socket). Both the timer and the listener are gone when the stream ends, however it ends.
+ */
+class EventStream implements AsyncIterable<SseMessage> {
+  readonly #res: Dispatcher.ResponseData;
+  readonly #request: CallDeadline;
+  readonly #client: AbortSignal | undefined;
+  readonly #idleMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #used = false;
+  readonly #onClientAbort = () => this.#request.abort('client');
+
+  constructor(
+    res: Dispatcher.ResponseData,
+    request: CallDeadline,
+    client: AbortSignal | undefined,
+    idleMs: number,
+  ) {
+    this.#res = res;
+    this.#request = request;
+    this.#client = client;
+    this.#idleMs = idleMs;
+    // Aborting destroys the body with an error; reading surfaces it, and unread it is expected.
+    res.body.on('error', () => undefined);
+    client?.addEventListener('abort', this.#onClientAbort, { once: true });
+    if (client?.aborted) this.#request.abort('client');
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SseMessage> {
+    if (this.#used) throw new Error('an upstream event stream can be read once');
+    this.#used = true;
+    const messages = this.#messages();
+    const iterator: AsyncIterator<SseMessage> = {
+      next: () => messages.next(),
+      // Not only messages.return(): that waits for a pending next(), i.e. for the upstream's
+      // next message; aborting first ends that wait at once.
+      return: async () => {
+        this.#request.abort('consumer');
+        this.#end();
+        return messages.return(undefined);
+      },
+    };
+    return iterator;
+  }
+
+  async *#messages(): AsyncGenerator<SseMessage, void, undefined> {
+    try {
+      this.#arm();
+      const body = this.#res.body as AsyncIterable<Buffer>;
+      for await (const message of readSse(body, { onComment: () => this.#arm() })) {
+        this.#disarm();
+        yield message;
+        this.#arm();
+      }
+    } catch (error) {
+      const reason = this.#request.reason;
+      if (reason === 'consumer') return;
+      if (reason === 'idle') throw new UpstreamError({ kind: 'stream_idle', idleMs: this.#idleMs });
+      if (reason === 'client') throw new UpstreamError({ kind: 'aborted' });
+      if (error instanceof UpstreamError) throw error;
+      throw new UpstreamError({ kind: 'network', reason: networkReason(error) });
+    } finally {
+      this.#end();
+    }
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#request.abort('idle'), this.#idleMs);
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timer);
+  }
+
+  /** Idempotent: no timer, no listener, and the request closed (a no-op once fully read). */
+  #end(): void {
+    this.#disarm();
+    this.#client?.removeEventListener('abort', this.#onClientAbort);
+    if (!this.#res.body.destroyed) this.#request.abort('consumer');
   }
 }
 

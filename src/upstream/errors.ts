@@ -12,7 +12,14 @@ export type UpstreamFailure =
   /** 2xx with a body that is not JSON, not the documented shape, or too large. */
   | { kind: 'bad_response'; reason: string; path?: string }
   /** The GraphQL client went away; nobody is waiting for this answer. */
-  | { kind: 'aborted' };
+  | { kind: 'aborted' }
+  /**
+   * A streamed chat turn ended (EOF, `data: [DONE]` or a cut connection) before its `stop`
+   * event, after `events` events; `reason` names a cut connection (e.g. `ECONNRESET`).
+   */
+  | { kind: 'stream_interrupted'; events: number; reason?: string }
+  /** An event stream sent nothing (no message, no comment) for `idleMs`. */
+  | { kind: 'stream_idle'; idleMs: number };
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
@@ -37,5 +44,20 @@ function describe(f: UpstreamFailure): string {
       return `upstream sent a bad response: ${f.reason}${f.path ? ` at ${f.path}` : ''}`;
     case 'aborted':
       return 'request aborted by the client';
+    case 'stream_interrupted':
+      return `upstream stream ended before its stop event, after ${f.events} event(s)${f.reason ? ` (${f.reason})` : ''}`;
+    case 'stream_idle':
+      return `upstream stream sent nothing for ${f.idleMs} ms`;
+  }
+}
+
+/**
+ * A write or a chat turn named a session the upstream does not know (404). Lookups answer
+ * `null` instead (ChatApi.getSummary/getSession); src/errors.ts maps this one to NOT_FOUND.
+ */
+export class SessionNotFoundError extends Error {
+  override name = 'SessionNotFoundError';
+  constructor(readonly sessionId: string) {
+    super('chat session not found');
   }
 }

@@ -30,6 +30,7 @@ export function toChatSession(w: WireSessionSummary, scope: Scope): ChatSession 
     generatedTitle: w.generated_title ?? null,
     indexIds: w.index_ids ?? null,
     jobMetadata: w.job_metadata ? toJobMetadata(w.job_metadata) : null,
+    sharedAccess: w.shared_access ?? null,
     scope,
   };
 }
@@ -74,6 +75,7 @@ export function toChatEvent(w: WireEvent): ChatEvent {
               turns: e.usage.turns,
             }
           : null,
+        skippedIndexIds: e.skipped_index_ids ?? null,
       };
     default:
       return { type: e.type, content: e.content };

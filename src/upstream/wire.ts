@@ -33,6 +33,8 @@ export const wireSessionSummary = z.object({
   generated_title: z.string().nullish(),
   index_ids: nullableStringList,
   job_metadata: wireJobMetadata.nullish(),
+  /** Newer API versions only: what the session's share link allows. */
+  shared_access: z.enum(['query', 'read_only']).nullish(),
 });
 
 export const wireSessionList = z.object({
@@ -76,6 +78,8 @@ const knownEvent = z.discriminatedUnion('type', [
         turns: int64,
       })
       .nullish(),
+    /** Newer API versions only: indexes the turn could not use. */
+    skipped_index_ids: z.array(z.string()).nullish(),
   }),
 ]);
 

@@ -8,6 +8,8 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createParser } from 'eventsource-parser';
+import type { SandboxAnswer } from '../../src/sandbox/server.js';
 
 /** A response body to send as is. */
 export type FaultBody =
@@ -32,7 +34,15 @@ export type Fault =
   /** Drop the connection: before any byte of the response, or half-way through the body. */
   | { kind: 'reset'; at: 'before-headers' | 'mid-body' }
   /** A valid JSON 200 padded to `bytes`, with or without a Content-Length header. */
-  | { kind: 'oversized'; bytes: number; contentLength: boolean };
+  | { kind: 'oversized'; bytes: number; contentLength: boolean }
+  /**
+   * A streamed turn cut once `afterEvents` SSE messages with data have been sent (comments do
+   * not count): the socket destroyed (`reset`), the response ended cleanly before its stop event
+   * (`end`), or left open with nothing more sent (`hang`).
+   */
+  | { kind: 'cut-stream'; afterEvents: number; how: 'reset' | 'end' | 'hang' }
+  /** A `200 text/event-stream` whose body never sends a byte (until the client goes). */
+  | { kind: 'silent-stream' };
 
 export interface RecordedRequest {
   method: string;
@@ -54,6 +64,8 @@ export interface RecordedRequest {
   fault: Fault['kind'] | undefined;
   /** Set when the client closed the connection before the response was complete. */
   aborted: boolean;
+  /** performance.now() when the response closed (finished, or the connection went). */
+  closedAt?: number | undefined;
 }
 
 export interface FaultOptions {
@@ -95,31 +107,82 @@ export class FaultRules {
   }
 }
 
-/** Sends `answer` (the normal JSON answer, already computed) the way `fault` says. */
+/**
+ * Sends the normal answer the way `fault` says; `normal` is computed only when the fault
+ * uses it, so a fault that replaces a write's answer (a status, a hang) makes no write.
+ */
 export async function sendFault(
   res: ServerResponse,
   fault: Fault,
-  answer: unknown,
+  normal: () => SandboxAnswer,
   signal: AbortSignal,
 ): Promise<void> {
+  const answerOf = () => {
+    const answer = normal();
+    return 'body' in answer ? answer.body : undefined;
+  };
   switch (fault.kind) {
+    case 'cut-stream':
+      return cutStream(res, normal(), fault.afterEvents, fault.how);
+    case 'silent-stream':
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.flushHeaders();
+      return; // Nothing more; closing the sandbox destroys the socket.
     case 'status':
       return sendBody(res, fault.status, fault.body ?? { empty: true }, fault.headers);
     case 'body':
       return sendBody(res, fault.status ?? 200, fault.body);
     case 'transform': {
-      const text = JSON.stringify(fault.transform(structuredClone(answer)));
+      const text = JSON.stringify(fault.transform(structuredClone(answerOf())));
       return sendBody(res, 200, { text, contentType: fault.contentType ?? 'application/json' });
     }
     case 'hang':
       return; // The socket stays open; closing the sandbox destroys it.
     case 'slow-body':
-      return dribble(res, JSON.stringify(answer), fault.totalMs, fault.chunks ?? 10, signal);
+      return dribble(res, JSON.stringify(answerOf()), fault.totalMs, fault.chunks ?? 10, signal);
     case 'reset':
-      return reset(res, JSON.stringify(answer), fault.at);
+      return reset(res, JSON.stringify(answerOf()), fault.at);
     case 'oversized':
       return oversized(res, fault.bytes, fault.contentLength, signal);
   }
+}
+
+/**
+ * The normal event stream, cut after `afterEvents` data messages. Messages are counted with
+ * eventsource-parser on what was written, so a message split across writes counts once, when it
+ * is complete, and the cut comes right after it.
+ */
+async function cutStream(
+  res: ServerResponse,
+  answer: SandboxAnswer,
+  afterEvents: number,
+  how: 'reset' | 'end' | 'hang',
+): Promise<void> {
+  if (!('events' in answer)) {
+    // Not a stream (a 404 or 422 before streaming): answered as usual.
+    const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+    return;
+  }
+  res.writeHead(answer.status, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+  });
+  let sent = 0;
+  const parser = createParser({ onEvent: ({ data }) => void (data !== '' && sent++) });
+  const cut = async () => {
+    if (how === 'end') res.end();
+    else if (how === 'reset') await new Promise<void>((resolve) => res.write('', () => resolve()));
+    if (how === 'reset') res.socket?.destroy();
+  };
+  if (afterEvents === 0) return cut();
+  for await (const chunk of answer.events) {
+    if (res.destroyed) return;
+    res.write(chunk);
+    parser.feed(chunk);
+    if (sent >= afterEvents) return cut();
+  }
+  res.end();
 }
 
 function sendBody(

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSandboxApi, readRequest, sendAnswer } from '../../src/sandbox/server.js';
-import type { Sandbox, SandboxOptions } from '../../src/sandbox/server.js';
+import type { Sandbox, SandboxAnswer, SandboxOptions } from '../../src/sandbox/server.js';
 import { FaultRules, sendFault } from './faults.js';
 import type { RecordedRequest } from './faults.js';
 
@@ -56,20 +56,23 @@ export async function startFaultySandbox(options: SandboxOptions = {}): Promise<
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const recorded = record(req, url);
     res.once('close', () => {
+      recorded.closedAt = performance.now();
       if (!res.writableFinished) recorded.aborted = true;
     });
     const request = await readRequest(req);
     recorded.body = request?.body;
     if (options.latencyMs) await sleep(options.latencyMs, undefined, { signal: closing.signal });
-    const answer = request
-      ? api.answer(request)
-      : { status: 422, body: { detail: 'Input should be a JSON object' } };
+    const answer = (): SandboxAnswer =>
+      request
+        ? api.answer(request)
+        : { status: 422, body: { detail: 'Input should be a JSON object' } };
     const fault = faults.take(recorded);
     if (fault) {
       recorded.fault = fault.kind;
-      return sendFault(res, fault, 'body' in answer ? answer.body : undefined, closing.signal);
+      // Faults that replace the answer do not compute it: a 503 on a create creates nothing.
+      return sendFault(res, fault, answer, closing.signal);
     }
-    await sendAnswer(res, answer);
+    await sendAnswer(res, answer());
   }
 
   const server = createServer((req, res) => {

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       apiKey: undefined,
       upstreamTimeoutMs: 10_000,
       upstreamMaxRetries: 2,
+      upstreamStreamIdleTimeoutMs: 60_000,
       maxPageSize: 100,
       defaultPageSize: 20,
       maxUpstreamCallsPerOperation: 25,
