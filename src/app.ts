@@ -8,7 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
-import { maskError } from './errors.js';
+import { isMappedDomainError, maskError } from './errors.js';
 import { graphiqlOptions, renderLocalGraphiQL } from './graphiql.js';
 import { yogaLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -29,6 +29,7 @@ import { useRequestRecord } from './plugins/request-record.js';
 import { useResponseSizeLimit } from './plugins/response-size.js';
 import { useCostWithVariables, useListSizeLimit } from './plugins/variable-limits.js';
 import { buildSchema } from './schema/index.js';
+import type { StreamRegistry } from './streams/registry.js';
 import type { UpstreamClient } from './upstream/client.js';
 
 export const GRAPHQL_ENDPOINT = '/graphql';
@@ -41,6 +42,8 @@ export interface GatewayAppDeps {
   metrics: Metrics;
   /** Readiness as the HTTP server knows it (listening and not draining). */
   isReady: () => boolean;
+  /** The process's open streams (chat turns). */
+  streams: StreamRegistry;
   /** Another schema behind the same plugins and error boundary (tests of the boundary). */
   schema?: GraphQLSchema;
 }
@@ -56,7 +59,7 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
     landingPage: false,
     graphiql: config.graphiql ? graphiqlOptions : false,
     renderGraphiQL: renderLocalGraphiQL,
-    logging: yogaLogger(logger),
+    logging: yogaLogger(logger, { isExpected: isMappedDomainError }),
     cors: corsOptions(config.corsOrigins),
     // Replaced by useRequestBodyLimit (same cap and answer, cheaper): see src/plugins/body-limit.ts.
     maxRequestBodySize: false,
@@ -88,6 +91,6 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       useRequestLogging({ logger }),
       useVaryOrigin(config.corsOrigins),
     ],
-    context: createContextFactory({ config, client }),
+    context: createContextFactory({ config, client, streams: deps.streams }),
   });
 }

@@ -47,6 +47,8 @@ export interface Config {
   graphiql: boolean;
   /** Answer introspection (`__schema`, `__type`). */
   introspection: boolean;
+  /** Chat-turn streams open at once in this process; more get TOO_MANY_STREAMS. */
+  maxConcurrentStreams: number;
   /** server.headersTimeout: a request's headers must arrive within this (slowloris, silent sockets). */
   httpHeadersTimeoutMs: number;
   /** server.requestTimeout: the whole request, body included, must arrive within this. */
@@ -290,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
     graphiql: boolean(env, 'GRAPHIQL', true),
     introspection: boolean(env, 'INTROSPECTION', true),
+    maxConcurrentStreams: integer(env, 'MAX_CONCURRENT_STREAMS', 1_000, 1, 100_000),
     httpHeadersTimeoutMs,
     httpRequestTimeoutMs,
     httpIdleTimeoutMs: integer(env, 'HTTP_IDLE_TIMEOUT_MS', 5_000, 1, 600_000),

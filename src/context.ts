@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { ErrorCode, gatewayError } from './errors.js';
 import { requestRecord } from './observability/request-record.js';
 import type { RequestRecord } from './observability/request-record.js';
+import type { StreamRegistry, StreamTransport } from './streams/registry.js';
 import { ChatApi } from './upstream/chat-api.js';
 import type { UpstreamClient } from './upstream/client.js';
 
@@ -17,8 +18,12 @@ export interface RequestContext {
   config: Config;
   /** Upstream access for this operation; throws UNAUTHENTICATED when there is no credential. */
   chatApi(): ChatApi;
-  /** Aborts this operation's upstream calls (its execution deadline passed). */
+  /** Aborts this operation's upstream calls (its execution deadline passed, shutdown). */
   cancel(): void;
+  /** The process's open streams (chat turns): their cap and their reports. */
+  streams: StreamRegistry;
+  /** What carries this operation's results (for stream reports). */
+  transport: StreamTransport;
 }
 
 /** The context resolvers see. */
@@ -27,6 +32,12 @@ export type GatewayContext = YogaInitialContext & RequestContext;
 export interface ContextDeps {
   config: Config;
   client: UpstreamClient;
+  streams: StreamRegistry;
+}
+
+/** The WebSocket transport marks its operations (src/transport/graphql-ws.ts). */
+interface TransportContext {
+  transport?: StreamTransport;
 }
 
 /**
@@ -50,10 +61,10 @@ function bearerToken(header: string | null): string | undefined {
   return match[1];
 }
 
-export function createContextFactory({ config, client }: ContextDeps) {
+export function createContextFactory({ config, client, streams }: ContextDeps) {
   // The sandbox needs no key; every real upstream does.
   const credentialRequired = config.upstream.kind !== 'sandbox';
-  return ({ request }: YogaInitialContext): RequestContext => {
+  return ({ request, transport }: YogaInitialContext & TransportContext): RequestContext => {
     const record = requestRecord(request);
     // Upstream calls end when the client goes away or the execution deadline cancels them.
     const cancelled = new AbortController();
@@ -84,6 +95,10 @@ export function createContextFactory({ config, client }: ContextDeps) {
         return api;
       },
       cancel: () => cancelled.abort(),
+      streams,
+      transport:
+        transport ??
+        (request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'other'),
     };
   };
 }

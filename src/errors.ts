@@ -11,8 +11,9 @@ import { maskError as yogaMaskError } from 'graphql-yoga';
 import type { MaskError } from 'graphql-yoga';
 import { UpstreamPagingError } from './pagination/assemble.js';
 import { InvalidCursorError } from './pagination/cursor.js';
+import { StreamEndedByShutdownError, StreamLimitError } from './streams/registry.js';
 import { BudgetExceededError } from './upstream/chat-api.js';
-import { UpstreamError } from './upstream/errors.js';
+import { SessionNotFoundError, UpstreamError } from './upstream/errors.js';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -27,6 +28,10 @@ export const ErrorCode = {
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   CSRF_PREVENTED: 'CSRF_PREVENTED',
   HOST_NOT_ALLOWED: 'HOST_NOT_ALLOWED',
+  NOT_FOUND: 'NOT_FOUND',
+  STREAM_INTERRUPTED: 'STREAM_INTERRUPTED',
+  TOO_MANY_STREAMS: 'TOO_MANY_STREAMS',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -51,6 +56,18 @@ function upstreamError(error: UpstreamError): GraphQLError {
       return gatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The LlamaCloud API is unreachable.');
     case 'aborted':
       return gatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The request was cancelled.');
+    case 'stream_interrupted':
+      return gatewayError(
+        ErrorCode.STREAM_INTERRUPTED,
+        `The LlamaCloud API ended the chat turn's stream after ${f.events} event(s), before its stop event; the turn may or may not have finished upstream.`,
+        { eventsReceived: f.events },
+      );
+    case 'stream_idle':
+      return gatewayError(
+        ErrorCode.UPSTREAM_TIMEOUT,
+        `The LlamaCloud API sent nothing for ${f.idleMs} ms (UPSTREAM_STREAM_IDLE_TIMEOUT_MS); the stream was closed.`,
+        { idleMs: f.idleMs },
+      );
     case 'bad_response':
       return gatewayError(
         ErrorCode.UPSTREAM_BAD_RESPONSE,
@@ -132,6 +149,24 @@ export function codedError(error: unknown): GraphQLError | undefined {
   if (error instanceof InvalidCursorError) {
     return badUserInput(`Invalid after cursor: ${error.message}.`, 'after');
   }
+  if (error instanceof SessionNotFoundError) {
+    return gatewayError(ErrorCode.NOT_FOUND, 'No such chat session.', {
+      sessionId: error.sessionId,
+    });
+  }
+  if (error instanceof StreamLimitError) {
+    return gatewayError(
+      ErrorCode.TOO_MANY_STREAMS,
+      `This gateway already serves ${error.limit} chat-turn streams (MAX_CONCURRENT_STREAMS); try again shortly.`,
+      { maxStreams: error.limit },
+    );
+  }
+  if (error instanceof StreamEndedByShutdownError) {
+    return gatewayError(
+      ErrorCode.SHUTTING_DOWN,
+      'The gateway is shutting down; the stream was ended. Run the turn again on another instance if it matters (the upstream may have finished it).',
+    );
+  }
   if (error instanceof UpstreamPagingError) {
     return gatewayError(
       ErrorCode.UPSTREAM_BAD_RESPONSE,
@@ -179,4 +214,15 @@ function isVariableCoercionError(error: unknown): error is GraphQLError {
     error.path === undefined &&
     error.message.startsWith('Variable "$')
   );
+}
+
+/**
+ * Whether Yoga's "masked an error" log line is about an expected outcome: a domain error (or a
+ * variable coercion error) that the boundary turned into its coded error. Those are answers,
+ * not faults, and are logged at debug (src/logger.ts).
+ */
+export function isMappedDomainError(error: unknown): boolean {
+  if (isVariableCoercionError(error)) return true;
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  return codedError(original) !== undefined;
 }

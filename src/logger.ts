@@ -41,13 +41,20 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
  * Yoga's own messages (debug traces, unexpected errors it masks) routed to pino as
  * `component: "yoga"`. Yoga calls these like console methods.
  */
-export function yogaLogger(logger: Logger): YogaLogger {
+export function yogaLogger(
+  logger: Logger,
+  options: { isExpected?: (error: Error) => boolean } = {},
+): YogaLogger {
   const child = logger.child({ component: 'yoga' });
   const forward =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (wanted: 'debug' | 'info' | 'warn' | 'error') =>
     (...args: unknown[]): void => {
-      if (!child.isLevelEnabled(level)) return;
       const error = args.find((arg): arg is Error => arg instanceof Error);
+      // Yoga logs every error it masks at error level, the coded answers of the error boundary
+      // too (NOT_FOUND, UPSTREAM_UNAVAILABLE…): those are outcomes, not faults of the gateway,
+      // and one request may carry hundreds of them.
+      const level = error && options.isExpected?.(error) ? 'debug' : wanted;
+      if (!child.isLevelEnabled(level)) return;
       const text = args
         .filter((arg) => arg !== error)
         .map((arg) => (typeof arg === 'string' ? arg : safeJson(arg)))

@@ -7,13 +7,16 @@
 import { createServer } from 'node:http';
 import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createGatewayApp } from './app.js';
+import { createGatewayApp, GRAPHQL_ENDPOINT } from './app.js';
 import type { GatewayApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { METRICS_ENDPOINT, Metrics, metricsHandler } from './plugins/metrics.js';
 import { startSandbox } from './sandbox/server.js';
+import { StreamRegistry } from './streams/registry.js';
+import type { StreamReport } from './streams/registry.js';
+import { serveGraphQLOverWebSocket } from './transport/graphql-ws.js';
 import type { Sandbox } from './sandbox/server.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { UpstreamClientOptions } from './upstream/client.js';
@@ -46,10 +49,13 @@ export interface Gateway {
   metrics: Metrics;
   /** HTTP requests being served right now. */
   inFlight(): number;
+  /** Chat-turn streams open right now (SSE and graphql-ws). */
+  streams: StreamRegistry;
   /**
-   * Graceful shutdown: readiness goes false, the listener closes, in-flight requests get up to
-   * `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) to finish before their connections are cut, then
-   * the upstream pool (and the embedded sandbox) close. Resolves with what happened.
+   * Graceful shutdown: readiness goes false, the listener closes, in-flight requests and open
+   * streams get up to `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) to finish; streams still open
+   * are then ended with SHUTTING_DOWN and the remaining connections cut; then the upstream pool
+   * (and the embedded sandbox) close. Resolves with what happened.
    */
   close(timeoutMs?: number): Promise<CloseResult>;
 }
@@ -59,10 +65,14 @@ export interface CloseResult {
   drained: boolean;
   /** Requests still running when the timeout cut their connections. */
   abandoned: number;
+  /** Streams ended with SHUTTING_DOWN when the timeout passed. */
+  streamsEnded: number;
 }
 
 /** Upstream requests still open after the drain are cut after this long (they have no reader). */
 const POOL_CLOSE_GRACE_MS = 1_000;
+/** Time for a stream ended at shutdown to send its SHUTTING_DOWN error and close. */
+const STREAM_END_GRACE_MS = 1_000;
 
 /**
  * How often node:http enforces headersTimeout and requestTimeout. Its default, 30 s, would let a
@@ -141,10 +151,23 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let state: 'starting' | 'listening' | 'draining' = 'starting';
   let onIdle: (() => void) | undefined;
 
+  const streams: StreamRegistry = new StreamRegistry({
+    maxStreams: config.maxConcurrentStreams,
+    onClose: (report) => reportStream(report),
+  });
   const metrics = new Metrics({
     inFlight: () => live.size,
     operationNames: config.metricsOperationNames,
+    openStreams: () => streams.size,
   });
+  /** One log line and the stream metrics per chat turn; never the prompt. */
+  function reportStream(report: StreamReport): void {
+    metrics.observeStream(report);
+    logger.info(
+      { ...report, durationMs: Math.round(report.durationMs * 10) / 10 },
+      'chat turn stream',
+    );
+  }
   const client = new UpstreamClient({
     baseUrl,
     timeoutMs: config.upstreamTimeoutMs,
@@ -158,6 +181,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     metrics,
     isReady: () => state === 'listening',
+    streams,
   });
 
   const limits: ConnectionLimits = {
@@ -188,6 +212,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           { ...limits, maxConnections: METRICS_MAX_CONNECTIONS },
           metricsHandler(metrics),
         );
+  const webSockets = serveGraphQLOverWebSocket({
+    server,
+    app,
+    path: GRAPHQL_ENDPOINT,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+  });
   if (metricsServer) await listen(metricsServer, metricsPort!, config.metricsHost);
   try {
     await listen(server, config.port, config.host);
@@ -215,8 +246,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     // Stop accepting connections; idle keep-alive connections close now.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const drained = await drain(timeoutMs);
+    // Streams (SSE responses among them) get the same time, then end with SHUTTING_DOWN, which
+    // ends their responses: the HTTP drain waits for that too.
+    const openStreams = streams.size;
+    const [{ ended: streamsEnded }, drained] = await Promise.all([
+      streams.drain(timeoutMs, STREAM_END_GRACE_MS),
+      drain(openStreams > 0 ? timeoutMs + STREAM_END_GRACE_MS : timeoutMs),
+    ]);
     const abandoned = drained ? 0 : live.size;
+    await webSockets.close();
     // Whatever is left (cut requests, a keep-alive socket that went idle meanwhile) goes now,
     // so closing never waits for a client's keep-alive timeout.
     server.closeAllConnections();
@@ -230,7 +268,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await client.close(POOL_CLOSE_GRACE_MS);
     await sandbox?.close();
     await app.dispose();
-    return { drained, abandoned };
+    return { drained, abandoned, streamsEnded };
   }
 
   let closing: Promise<CloseResult> | undefined;
@@ -244,6 +282,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     metrics,
     inFlight: () => live.size,
+    streams,
     close(timeoutMs = config.shutdownTimeoutMs) {
       closing ??= shutdown(timeoutMs);
       return closing;

@@ -14,12 +14,15 @@ import type { Plugin } from 'graphql-yoga';
 import type { OperationInfo } from '../observability/operation.js';
 import { OperationLabels } from '../observability/operation-labels.js';
 import { requestRecord } from '../observability/request-record.js';
+import type { StreamReport } from '../streams/registry.js';
 import type { AttemptEvent } from '../upstream/client.js';
 
 export { MAX_OPERATION_NAMES, MIN_OPERATION_COUNT } from '../observability/operation-labels.js';
 
 export const METRICS_ENDPOINT = '/metrics';
 
+/** Chat turns take seconds to minutes. */
+const STREAM_DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'OPTIONS', 'HEAD']);
@@ -29,6 +32,8 @@ export interface MetricsOptions {
   inFlight: () => number;
   /** METRICS_OPERATION_NAMES: when set, the only operation names that become labels. */
   operationNames?: readonly string[] | undefined;
+  /** Chat-turn streams open right now (src/streams/registry.ts). */
+  openStreams?: () => number;
 }
 
 export class Metrics {
@@ -43,6 +48,9 @@ export class Metrics {
   readonly upstreamRequests: Counter<'endpoint' | 'status' | 'outcome'>;
   readonly upstreamDuration: Histogram<'endpoint' | 'status'>;
   readonly upstreamRetries: Counter<'endpoint'>;
+  readonly streams: Counter<'transport' | 'outcome'>;
+  readonly streamDuration: Histogram<'transport' | 'outcome'>;
+  readonly streamEvents: Counter<'transport'>;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -108,6 +116,42 @@ export class Metrics {
       labelNames: ['endpoint'],
       registers,
     });
+    this.streams = new Counter({
+      name: 'gateway_chat_turn_streams_total',
+      help: 'Chat-turn streams that ended, by transport (sse, graphql-ws) and outcome (completed, error, cancelled, shutdown).',
+      labelNames: ['transport', 'outcome'],
+      registers,
+    });
+    this.streamDuration = new Histogram({
+      name: 'gateway_chat_turn_stream_duration_seconds',
+      help: 'How long a chat-turn stream stayed open, by transport and outcome.',
+      labelNames: ['transport', 'outcome'],
+      buckets: STREAM_DURATION_BUCKETS,
+      registers,
+    });
+    this.streamEvents = new Counter({
+      name: 'gateway_chat_turn_events_total',
+      help: 'Chat events passed on to subscribers, by transport.',
+      labelNames: ['transport'],
+      registers,
+    });
+    const openStreams = options.openStreams ?? (() => 0);
+    new Gauge({
+      name: 'gateway_chat_turn_streams_open',
+      help: 'Chat-turn streams open right now.',
+      registers,
+      collect() {
+        this.set(openStreams());
+      },
+    });
+  }
+
+  /** Hook for the stream registry: one report per chat-turn stream when it ends. */
+  observeStream(report: StreamReport): void {
+    const labels = { transport: report.transport, outcome: report.outcome };
+    this.streams.inc(labels);
+    this.streamDuration.observe(labels, report.durationMs / 1000);
+    this.streamEvents.inc({ transport: report.transport }, report.events);
   }
 
   /** Hook for UpstreamClient.onAttempt. */

@@ -53,3 +53,37 @@ export function validateSessionId(sessionId: string, argument = 'sessionId'): st
   }
   return sessionId;
 }
+
+/** The upstream's limit on one turn's prompt, in characters (code points). */
+export const MAX_PROMPT_LENGTH = 1000;
+
+export function validatePrompt(prompt: string): string {
+  const length = [...prompt].length;
+  if (length < 1 || length > MAX_PROMPT_LENGTH) {
+    throw badUserInput(
+      `prompt must be 1 to ${MAX_PROMPT_LENGTH} characters, got ${length}.`,
+      'prompt',
+    );
+  }
+  return prompt;
+}
+
+/** Index ids are opaque upstream ids (e.g. "idx-abc123"): short, printable, no spaces. */
+const INDEX_ID = /^[\x21-\x7e]{1,200}$/;
+
+export function validateIndexIds(
+  ids: readonly (string | number)[] | null | undefined,
+  argument = 'indexIds',
+): string[] | undefined {
+  if (ids == null) return undefined;
+  return ids.map((raw) => {
+    const id = String(raw);
+    if (!INDEX_ID.test(id)) {
+      throw badUserInput(
+        `${argument} must hold index ids, got ${JSON.stringify(id.slice(0, 60))}.`,
+        argument,
+      );
+    }
+    return id;
+  });
+}

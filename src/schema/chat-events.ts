@@ -140,6 +140,11 @@ builder.objectRef<StopChatEvent>('StopChatEvent').implement({
       description: 'Why the run failed; null when it did not.',
     }),
     isError: t.exposeBoolean('isError', { description: 'Whether the run ended in an error.' }),
+    skippedIndexIds: t.exposeIDList('skippedIndexIds', {
+      nullable: true,
+      description:
+        'Indexes the run could not query and went without; null when the upstream does not say (older API versions).',
+    }),
     usage: t.field({
       type: ChatUsageRef,
       nullable: true,

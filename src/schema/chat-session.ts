@@ -34,6 +34,14 @@ export function loadChatSession(ctx: GatewayContext, key: SessionKey): Promise<C
   return ctx.chatApi().getSummary(key);
 }
 
+export const ChatSharedAccessRef = builder.enumType('ChatSharedAccess', {
+  description: "What a session's share link grants.",
+  values: {
+    QUERY: { value: 'query', description: 'Viewers may ask the session questions.' },
+    READ_ONLY: { value: 'read_only', description: 'Viewers may only read the conversation.' },
+  } as const,
+});
+
 export const ChatSessionRef = builder.objectRef<ChatSession>('ChatSession');
 
 builder.node(ChatSessionRef, {
@@ -59,6 +67,13 @@ builder.node(ChatSessionRef, {
     indexIds: t.exposeIDList('indexIds', {
       nullable: true,
       description: 'Indexes the session is bound to; null on unbound sessions.',
+    }),
+    sharedAccess: t.field({
+      type: ChatSharedAccessRef,
+      nullable: true,
+      description:
+        "What the session's share link grants; null when the upstream does not say (older API versions).",
+      resolve: (session) => session.sharedAccess,
     }),
     jobMetadata: t.field({
       type: ChatJobMetadataRef,

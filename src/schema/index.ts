@@ -9,6 +9,8 @@ import './chat-sessions.js';
 import './chat-events.js';
 import './project.js';
 import './indexes.js';
+import './chat-session-mutations.js';
+import './chat-turn.js';
 
 /** Pinned, so a plugin upgrade cannot silently change the printed SDL. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';

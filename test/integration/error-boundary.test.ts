@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { InvalidCursorError } from '../../src/pagination/cursor.js';
 import { Metrics } from '../../src/plugins/metrics.js';
+import { StreamRegistry } from '../../src/streams/registry.js';
 import { BudgetExceededError } from '../../src/upstream/chat-api.js';
 import { UpstreamClient } from '../../src/upstream/client.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
@@ -54,6 +55,7 @@ beforeAll(async () => {
     logger: createLogger('silent'),
     metrics: new Metrics({ inFlight: () => 0 }),
     isReady: () => true,
+    streams: new StreamRegistry({ maxStreams: 1 }),
     schema: createSchema({
       typeDefs: `type Query { ${Object.keys(throwers)
         .map((name) => `${name}: String`)

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       maxResponseBytes: 10 * 1024 * 1024,
       graphiql: true,
       introspection: true,
+      maxConcurrentStreams: 1_000,
       httpHeadersTimeoutMs: 10_000,
       httpRequestTimeoutMs: 20_000,
       httpIdleTimeoutMs: 5_000,

@@ -1,0 +1,141 @@
+/**
+ * `Subscription.chatTurn`: one chat turn (`POST /api/v1/chat/{session_id}/messages/stream`),
+ * each event yielded as soon as the upstream sends it, typed by the `ChatEvent` types; it
+ * completes after the `stop` event (docs/architecture.md, "Streams"). Served over GraphQL over
+ * SSE and over graphql-ws.
+ *
+ * Errors before the first event (bad arguments, no such session, too many streams) fail the
+ * subscription itself. An error after it (the stream cut, silent for too long, the gateway
+ * shutting down) arrives as one last payload with the coded error, then the subscription ends.
+ */
+import type { GatewayContext } from '../context.js';
+import type { ChatEvent, SessionKey } from '../domain.js';
+import { codedError } from '../errors.js';
+import { StreamEndedByShutdownError } from '../streams/registry.js';
+import type { StreamHandle, StreamOutcome } from '../streams/registry.js';
+import { SessionNotFoundError } from '../upstream/errors.js';
+import { validateIndexIds, validatePrompt, validateScope, validateSessionId } from './arguments.js';
+import { builder } from './builder.js';
+import { ChatEventRef } from './chat-events.js';
+
+/** The error that ended a stream, carried to `resolve` so it is coded at the usual boundary. */
+interface TurnFailure {
+  failure: unknown;
+}
+
+interface ChatTurnArgs {
+  sessionId: string | number;
+  prompt: string;
+  indexIds?: readonly (string | number)[] | null | undefined;
+  requireAllIndexes?: boolean | null | undefined;
+  projectId?: string | null | undefined;
+  organizationId?: string | null | undefined;
+}
+
+async function startChatTurn(
+  args: ChatTurnArgs,
+  ctx: GatewayContext,
+): Promise<AsyncIterable<ChatEvent | TurnFailure>> {
+  // Everything is validated before the first upstream call.
+  const scope = validateScope(args);
+  const key: SessionKey = { sessionId: validateSessionId(String(args.sessionId)), ...scope };
+  const prompt = validatePrompt(args.prompt);
+  const requested = validateIndexIds(args.indexIds);
+  const api = ctx.chatApi();
+  const stream = ctx.streams.open();
+  try {
+    // Omitted: the session's own indexes (from its summary), none when it is unbound.
+    let indexIds = requested;
+    if (indexIds === undefined) {
+      const session = await api.getSummary(key);
+      if (!session) throw new SessionNotFoundError(key.sessionId);
+      indexIds = session.indexIds ?? [];
+    }
+    const events = api.streamTurn(key, {
+      prompt,
+      indexIds,
+      ...(args.requireAllIndexes != null && { requireAllIndexes: args.requireAllIndexes }),
+    });
+    return relayTurn(events, stream, ctx);
+  } catch (error) {
+    stream.close({
+      requestId: ctx.record.requestId,
+      transport: ctx.transport,
+      events: 0,
+      outcome: 'error',
+      errorCode: codeOf(error),
+    });
+    throw error;
+  }
+}
+
+const codeOf = (error: unknown) => codedError(error)?.extensions.code as string | undefined;
+
+/** Passes the upstream's events on, and reports the stream when it ends, however it ends. */
+async function* relayTurn(
+  events: AsyncIterable<ChatEvent>,
+  stream: StreamHandle,
+  ctx: GatewayContext,
+): AsyncGenerator<ChatEvent | TurnFailure> {
+  // Shutdown ends the stream by cancelling its upstream call; the error below then says why.
+  const onShutdown = () => ctx.cancel();
+  stream.ended.addEventListener('abort', onShutdown, { once: true });
+  let count = 0;
+  let outcome: StreamOutcome = 'cancelled';
+  let errorCode: string | undefined;
+  try {
+    for await (const event of events) {
+      count++;
+      yield event;
+    }
+    outcome = 'completed';
+  } catch (error) {
+    if (ctx.request.signal.aborted) return; // the client left: nobody to tell
+    const failure = stream.ended.aborted ? new StreamEndedByShutdownError() : error;
+    outcome = stream.ended.aborted ? 'shutdown' : 'error';
+    errorCode = codeOf(failure);
+    yield { failure };
+  } finally {
+    stream.ended.removeEventListener('abort', onShutdown);
+    stream.close({
+      requestId: ctx.record.requestId,
+      transport: ctx.transport,
+      events: count,
+      outcome,
+      errorCode,
+    });
+  }
+}
+
+builder.subscriptionType({ description: 'Live results from the LlamaCloud Chat API.' });
+
+builder.subscriptionField('chatTurn', (t) =>
+  t.field({
+    type: ChatEventRef,
+    description:
+      'Sends one chat turn to a session and streams its events as the agent produces them (thinking, tool calls and results, text deltas), completing after the `stop` event. Never retried once sent. The prompt is never logged. Errors after the first event (STREAM_INTERRUPTED, UPSTREAM_TIMEOUT when the upstream falls silent, SHUTTING_DOWN) arrive as a last payload with `errors`.',
+    args: {
+      sessionId: t.arg.id({ required: true, description: 'The upstream session id.' }),
+      prompt: t.arg.string({
+        required: true,
+        description: 'The user message, 1 to 1000 characters.',
+      }),
+      indexIds: t.arg.idList({
+        description:
+          "Indexes to retrieve from for this turn; the session's own indexes when omitted (none when it is unbound).",
+      }),
+      requireAllIndexes: t.arg.boolean({
+        description: 'Fail the turn if any index cannot be queried (newer API versions).',
+      }),
+      projectId: t.arg.id({
+        description: "Project UUID; the API key's default project when omitted.",
+      }),
+      organizationId: t.arg.id({ description: 'Organization UUID.' }),
+    },
+    subscribe: (_root, args, ctx) => startChatTurn(args, ctx),
+    resolve: (item) => {
+      if ('failure' in item) throw item.failure;
+      return item;
+    },
+  }),
+);
