@@ -129,3 +129,97 @@ describe('Host allow-list: DNS rebinding', () => {
     expect((await withHost('/readiness', '10.0.0.8:4000')).status).toBe(200);
   });
 });
+
+describe('CSRF: mutations', () => {
+  const CREATE = 'mutation { createChatSession(input: {}) { chatSession { sessionId } } }';
+  const creates = () =>
+    stack.sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/chat');
+
+  it.each<[string, RequestInit]>([
+    [
+      'POST text/plain',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: CREATE }),
+      },
+    ],
+    ['POST form', { method: 'POST', body: new URLSearchParams({ query: CREATE }) }],
+    [
+      'POST multipart',
+      {
+        method: 'POST',
+        body: (() => {
+          const form = new FormData();
+          form.set('operations', JSON.stringify({ query: CREATE }));
+          form.set('map', '{}');
+          return form;
+        })(),
+      },
+    ],
+  ])('%s cannot create a session', async (_name, init) => {
+    const res = await send('/graphql', init);
+    expect(res.status).toBe(403);
+    expect(creates()).toHaveLength(0);
+  });
+
+  it('GET never runs a mutation, even with a preflight header', async () => {
+    const res = await send(`/graphql?query=${encodeURIComponent(CREATE)}`, {
+      headers: { 'x-graphql-yoga-csrf': '1' },
+    });
+    expect(res.status).toBe(405);
+    expect(creates()).toHaveLength(0);
+  });
+
+  it('a JSON POST creates one', async () => {
+    const res = await stack.graphql(CREATE);
+    expect(res.body.data?.createChatSession.chatSession.sessionId).toEqual(expect.any(String));
+    expect(creates()).toHaveLength(1);
+  });
+});
+
+describe('WebSocket upgrades pass the same gates', () => {
+  /** The status of an upgrade attempt: 101 when it became a WebSocket. */
+  function upgrade(headers: Record<string, string>) {
+    const url = new URL(stack.gateway.url);
+    return new Promise<number>((resolve, reject) => {
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: '/graphql',
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          'sec-websocket-protocol': 'graphql-transport-ws',
+          ...headers,
+        },
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(res.statusCode!);
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('a page on another origin cannot open one (cross-site WebSocket hijacking)', async () => {
+    expect(await upgrade({ origin: 'https://evil.example' })).toBe(403);
+  });
+
+  it('a rebinding Host cannot either', async () => {
+    expect(await upgrade({ host: 'rebind.attacker.example' })).toBe(421);
+  });
+
+  it('the gateway’s own origin and clients without an Origin can', async () => {
+    const { host } = new URL(stack.gateway.url);
+    expect(await upgrade({ origin: `http://${host}` })).toBe(101);
+    expect(await upgrade({})).toBe(101);
+  });
+});
