@@ -48,6 +48,9 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
     // Non-null edges and nodes: a connection never holds holes, so clients need no null checks.
     edgesFieldOptions: { nullable: false, description: 'The items of this page, in list order.' },
     nodeFieldOptions: { nullable: false, description: 'The item at the end of this edge.' },
+    mutationInputArgOptions: {
+      description: "The mutation's arguments, in one input object (Relay's mutation convention).",
+    },
     cursorType: 'String',
     cursorFieldOptions: {
       description: 'Opaque cursor: pass it as `after` to continue right after this item.',
