@@ -349,8 +349,9 @@ describe('4xx (never retried)', () => {
     HTML: { text: '<html><body>Denied</body></html>' },
     empty: { empty: true as const },
   };
+  // 401 (UNAUTHENTICATED) is tested with a key the sandbox really rejects, in
+  // resilience-errors.test.ts.
   const statuses = [
-    [401, 'UNAUTHENTICATED'],
     [403, 'FORBIDDEN'],
     [404, 'BAD_USER_INPUT'],
     [422, 'BAD_USER_INPUT'],
