@@ -7,6 +7,7 @@
  */
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../support/assertions.js';
 import { spawnGateway } from '../support/process.js';
 import type { GatewayProcess } from '../support/process.js';
 import { deferred, sessionsPage, startScriptedUpstream } from '../support/scripted-upstream.js';
@@ -63,12 +64,8 @@ describe('graceful shutdown (real process)', () => {
       await gateway.waitForLog((line) => String(line.msg).startsWith('shutting down'));
 
       // The listener is closed: new connections are refused (polled: closing is asynchronous).
-      let isRefused = false;
-      for (let i = 0; i < 200 && !isRefused; i++) {
-        isRefused = await refused(gateway.url);
-        if (!isRefused) await new Promise((r) => setTimeout(r, 25));
-      }
-      expect(isRefused).toBe(true);
+      const url = gateway.url;
+      await eventually(() => refused(url), 5_000);
       expect(gateway.child.exitCode).toBeNull(); // still draining, waiting for the upstream
 
       release.resolve();
