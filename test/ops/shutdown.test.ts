@@ -6,22 +6,32 @@
  * timing guess.
  */
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
+import type { TestContext } from 'vitest';
 import { eventually } from '../support/assertions.js';
 import { spawnGateway } from '../support/process.js';
-import type { GatewayProcess } from '../support/process.js';
 import { deferred, sessionsPage, startScriptedUpstream } from '../support/scripted-upstream.js';
-import type { ScriptedUpstream } from '../support/scripted-upstream.js';
+import type { Reply } from '../support/scripted-upstream.js';
 
 const QUERY = 'query InFlight { chatSessions(first: 3) { edges { node { generatedTitle } } } }';
 
-let gateway: GatewayProcess | undefined;
-let upstream: ScriptedUpstream | undefined;
-afterEach(async () => {
-  gateway?.kill();
-  await upstream?.close();
-  gateway = upstream = undefined;
-});
+/**
+ * A scripted upstream and a gateway process in front of it, both cleaned up after the test. The
+ * tests run concurrently (each mostly waits for its process), so cleanup is per test.
+ */
+async function start(
+  { onTestFinished }: TestContext,
+  reply: () => Reply | Promise<Reply>,
+  env: Record<string, string> = {},
+) {
+  const upstream = await startScriptedUpstream(reply);
+  onTestFinished(() => upstream.close());
+  const gateway = await spawnGateway({
+    env: { LLAMA_CLOUD_BASE_URL: upstream.url, LLAMA_CLOUD_API_KEY: 'test-key', ...env },
+  });
+  onTestFinished(() => gateway.kill());
+  return { upstream, gateway };
+}
 
 function post(url: string) {
   return fetch(`${url}/graphql`, {
@@ -44,17 +54,15 @@ function refused(url: string): Promise<boolean> {
   });
 }
 
-describe('graceful shutdown (real process)', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
+describe.concurrent('graceful shutdown (real process)', () => {
+  it.for(['SIGTERM', 'SIGINT'] as const)(
     'finishes the request in flight at %s, refuses new connections, exits 0',
-    async (signal) => {
+    async (signal, context) => {
+      const { expect } = context;
       const release = deferred();
-      upstream = await startScriptedUpstream(async () => {
+      const { upstream, gateway } = await start(context, async () => {
         await release.promise;
         return { status: 200, body: sessionsPage(3) };
-      });
-      gateway = await spawnGateway({
-        env: { LLAMA_CLOUD_BASE_URL: upstream.url, LLAMA_CLOUD_API_KEY: 'test-key' },
       });
 
       const inFlight = post(gateway.url);
@@ -90,15 +98,11 @@ describe('graceful shutdown (real process)', () => {
     },
   );
 
-  it('cuts requests still running after SHUTDOWN_TIMEOUT_MS, then exits 0', async () => {
+  it('cuts requests still running after SHUTDOWN_TIMEOUT_MS, then exits 0', async (context) => {
+    const { expect } = context;
     // The upstream never answers.
-    upstream = await startScriptedUpstream(() => new Promise(() => undefined));
-    gateway = await spawnGateway({
-      env: {
-        LLAMA_CLOUD_BASE_URL: upstream.url,
-        LLAMA_CLOUD_API_KEY: 'test-key',
-        SHUTDOWN_TIMEOUT_MS: '200',
-      },
+    const { upstream, gateway } = await start(context, () => new Promise(() => undefined), {
+      SHUTDOWN_TIMEOUT_MS: '200',
     });
     const inFlight = post(gateway.url).then(
       () => 'answered',
@@ -113,11 +117,9 @@ describe('graceful shutdown (real process)', () => {
     expect(cut).toMatchObject({ level: 'warn', abandoned: 1 });
   });
 
-  it('exits 0 at once when idle', async () => {
-    upstream = await startScriptedUpstream(() => ({ status: 200, body: sessionsPage(1) }));
-    gateway = await spawnGateway({
-      env: { LLAMA_CLOUD_BASE_URL: upstream.url, LLAMA_CLOUD_API_KEY: 'test-key' },
-    });
+  it('exits 0 at once when idle', async (context) => {
+    const { expect } = context;
+    const { gateway } = await start(context, () => ({ status: 200, body: sessionsPage(1) }));
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toEqual({ code: 0, signal: null });
   });
