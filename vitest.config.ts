@@ -1,9 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer } from 'vitest/node';
+import type { TestSpecification } from 'vitest/node';
 
 /** The load soak: CPU-bound and timing-sensitive, so it runs alone, after everything else. */
 const SOAK = ['test/integration/resilience-soak.test.ts'];
 /** Slow tiers left out of `npm run test:fast`: the production-image build and the browser. */
 const SLOW = ['test/ops/production-image.test.ts', 'test/browser/**/*.test.ts'];
+
+/**
+ * The 'slow' files first: the production-image build is the longest file, and mostly waits on
+ * tsc and npm, so it should overlap with everything else rather than start last.
+ */
+class SlowFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (file: TestSpecification) => (file.project.name === 'slow' ? 0 : 1);
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -17,6 +31,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The soak test measures the heap after a forced GC.
     execArgv: ['--expose-gc'],
+    sequence: { sequencer: SlowFirst },
     // Most files wait on sockets, timers and child processes rather than the CPU: more workers
     // than cores (Vitest's default is cores - 1, one worker on a 2-core machine).
     maxWorkers: 3,
