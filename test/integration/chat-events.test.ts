@@ -1,6 +1,8 @@
 /**
  * ChatSession.events over real HTTP: every documented event type with its typed fields, the
  * unknown `citation` type the sandbox sends in some sessions, and when the upstream is called.
+ * Expected answers are written out by hand: literally for a few sessions of the sandbox's data
+ * set, and through `expected()` (a mapping of wire events written independently of src/).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_PROJECTS } from '../../src/sandbox/data.js';
@@ -105,53 +107,105 @@ function find(predicate: (s: SandboxSession) => boolean): SandboxSession {
   return session;
 }
 
-const hasEvent = (s: SandboxSession, test: (e: WireEvent) => boolean) => s.events.some(test);
+async function eventsOf(sessionId: string): Promise<Record<string, unknown>[]> {
+  const res = await stack.graphql(EVENTS, { sessionId });
+  expect(res.body.errors, res.text).toBeUndefined();
+  expect(res.body.data!.chatSession.sessionId).toBe(sessionId);
+  return res.body.data!.chatSession.events as Record<string, unknown>[];
+}
+
+/** Sessions of the sandbox's default data set (seed 42), written out by hand. */
+const RICH = 'ses-000t9l6rbl'; // every documented type, an image attachment, a citation
+const FAILED = 'ses-0009r72fgh'; // a failed run, no image attachment
+const BIG = 'ses-0004vljchp'; // 3 000 000 004 input tokens
+const HUGE = 'ses-000plw1g3i'; // Number.MAX_SAFE_INTEGER input tokens
 
 describe('ChatSession.events', () => {
-  it.each([
-    [
-      'all eight documented types, an image attachment and an unknown type',
-      (s: SandboxSession) =>
-        hasEvent(s, (e) => e.type === 'citation') &&
-        hasEvent(s, (e) => e.type === 'tool_result' && e.image_attachment !== null),
-    ],
-    [
-      'a failed run and no image attachment',
-      (s: SandboxSession) =>
-        hasEvent(s, (e) => e.type === 'stop' && e.is_error === true) &&
-        hasEvent(s, (e) => e.type === 'tool_result' && e.image_attachment === null),
-    ],
-    [
-      'token counts beyond 2^31',
-      (s: SandboxSession) => (s.summary.job_metadata?.total_input_tokens ?? 0) > 2 ** 31,
-    ],
-  ])('maps a session with %s', async (_name, predicate) => {
-    const session = find(predicate);
-    const res = await stack.graphql(EVENTS, { sessionId: session.summary.session_id });
-    expect(res.body.errors).toBeUndefined();
-    const events = res.body.data!.chatSession.events as Record<string, unknown>[];
-    expect(events).toEqual(session.events.map(expected));
-    expect(stack.fullSessionCalls().map((r) => r.path)).toEqual([
-      `/api/v1/chat/${session.summary.session_id}`,
+  it('answers every documented event type with its typed fields, and an unknown one as data', async () => {
+    const title = 'مراجعة سياسة الخصوصية';
+    expect(await eventsOf(RICH)).toEqual([
+      { __typename: 'UserInputChatEvent', type: 'user_input', content: title },
+      { __typename: 'ThinkingDeltaChatEvent', type: 'thinking_delta', content: 'Looking for ' },
+      {
+        __typename: 'ThinkingChatEvent',
+        type: 'thinking',
+        content: 'Looking for the relevant documents.',
+      },
+      {
+        __typename: 'ToolCallChatEvent',
+        type: 'tool_call',
+        callId: 'call-000t9l6rbl',
+        name: 'search_index',
+        arguments: { query: title, top_k: 5 },
+      },
+      {
+        __typename: 'ToolResultChatEvent',
+        type: 'tool_result',
+        callId: 'call-000t9l6rbl',
+        name: 'search_index',
+        result: { hits: [{ id: 'doc-1', score: 0.92 }], truncated: false },
+        imageAttachment: { attachmentName: 'page-12.png', sourceId: 'src-24' },
+      },
+      { __typename: 'TextDeltaChatEvent', type: 'text_delta', content: 'The main ' },
+      {
+        __typename: 'TextChatEvent',
+        type: 'text',
+        content: 'The main findings are summarised below.',
+      },
+      {
+        __typename: 'UnknownChatEvent',
+        type: 'citation',
+        data: { type: 'citation', source_id: 'src-24', page: 3 },
+      },
+      {
+        __typename: 'StopChatEvent',
+        type: 'stop',
+        error: null,
+        isError: false,
+        usage: { durationMs: 8320.837, totalInputTokens: 8465, totalOutputTokens: 4052, turns: 9 },
+      },
     ]);
+    expect(stack.fullSessionCalls().map((r) => r.path)).toEqual([`/api/v1/chat/${RICH}`]);
   });
 
-  it('covers every documented event type across the tests above', () => {
-    const session = find(
-      (s) =>
-        hasEvent(s, (e) => e.type === 'citation') &&
-        hasEvent(s, (e) => e.type === 'tool_result' && e.image_attachment !== null),
-    );
-    expect(new Set(session.events.map((e) => e.type))).toEqual(
-      new Set([...Object.keys(CONTENT_TYPES), 'tool_call', 'tool_result', 'stop', 'citation']),
-    );
+  it('answers a failed run with its error, and a tool result without an image as null', async () => {
+    const events = await eventsOf(FAILED);
+    expect(events.find((e) => e.type === 'tool_result')).toMatchObject({
+      __typename: 'ToolResultChatEvent',
+      imageAttachment: null,
+    });
+    expect(events.at(-1)).toEqual({
+      __typename: 'StopChatEvent',
+      type: 'stop',
+      error: 'Tool call "search_index" timed out after 30s',
+      isError: true,
+      usage: { durationMs: 107946.957, totalInputTokens: 3879, totalOutputTokens: 5756, turns: 12 },
+    });
+  });
+
+  it('answers token counts beyond 2^31 exactly', async () => {
+    expect((await eventsOf(BIG)).at(-1)).toMatchObject({
+      __typename: 'StopChatEvent',
+      usage: { totalInputTokens: 3_000_000_004, totalOutputTokens: 411 },
+    });
+    expect((await eventsOf(HUGE)).at(-1)).toMatchObject({
+      usage: { totalInputTokens: 9_007_199_254_740_991, totalOutputTokens: 3852 },
+    });
+  });
+
+  it('maps every session of a project as the wire events say (mapped by hand above)', async () => {
+    const project = SANDBOX_PROJECTS[2]!;
+    const sessions = stack.sandbox.dataset.get(project.id)!;
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const session of sessions) {
+      expect(await eventsOf(session.summary.session_id)).toEqual(session.events.map(expected));
+    }
   });
 
   it('returns an unknown event type as UnknownChatEvent with its raw data, without an error', async () => {
-    const session = find((s) => hasEvent(s, (e) => e.type === 'citation'));
     const res = await stack.graphql(
       `query($id: ID!) { chatSession(sessionId: $id) { events { __typename type ... on UnknownChatEvent { data } } } }`,
-      { id: session.summary.session_id },
+      { id: RICH },
     );
     expect(res.body.errors).toBeUndefined();
     const unknown = (res.body.data!.chatSession.events as { __typename: string }[]).filter(
@@ -161,7 +215,7 @@ describe('ChatSession.events', () => {
       {
         __typename: 'UnknownChatEvent',
         type: 'citation',
-        data: session.events.find((e) => e.type === 'citation'),
+        data: { type: 'citation', source_id: 'src-24', page: 3 },
       },
     ]);
   });

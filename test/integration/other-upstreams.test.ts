@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway } from '../../src/server.js';
 import type { Gateway } from '../../src/server.js';
@@ -80,25 +80,28 @@ async function startUpstream(b: Behaviour) {
   return { url, items, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-let cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of cleanup.reverse()) await c();
-  cleanup = [];
-});
-
 describe.each(behaviours)('against an upstream with $name', (behaviour) => {
-  it.each([1, 7, 20, 100])('first: %i visits every session once, in order', async (first) => {
-    const upstream = await startUpstream(behaviour);
-    const gateway: Gateway = await startGateway(
+  // The upstream is stateless and every test pages from the start: one stack per behaviour.
+  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let gateway: Gateway;
+  beforeAll(async () => {
+    upstream = await startUpstream(behaviour);
+    gateway = await startGateway(
       loadConfig({
         PORT: '0',
         METRICS_PORT: '0',
         LLAMA_CLOUD_BASE_URL: upstream.url,
         LLAMA_CLOUD_API_KEY: 'k',
+        LOG_LEVEL: 'silent',
       }),
     );
-    cleanup.push(upstream.close, gateway.close);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
 
+  it.each([1, 7, 20, 100])('first: %i visits every session once, in order', async (first) => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 200; i++) {

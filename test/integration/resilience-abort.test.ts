@@ -2,25 +2,34 @@
  * A client that hangs up takes its upstream calls with it: over real HTTP, the test aborts its
  * fetch and watches the sandbox see the gateway's upstream request closed — and no retry follow.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { eventually, LIST_QUERY } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
 let stack: Stack;
+/** The gateway's log lines: one 'graphql request' line once an operation has finished. */
+const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
+  const logger = createLogger('info', {
+    write: (text: string) => void lines.push(JSON.parse(text) as Record<string, unknown>),
+  });
   // A deadline far away: whatever closes the upstream socket here, it is not the deadline.
-  stack = await startStack({ env: { UPSTREAM_TIMEOUT_MS: '30000' } });
+  stack = await startStack({ env: { UPSTREAM_TIMEOUT_MS: '30000' }, gateway: { logger } });
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.resetRequests());
 
 /** Sends LIST_QUERY, aborts it once the sandbox has received `attempts` upstream requests. */
-async function abortAfter(attempts: number): Promise<void> {
+async function abortAfter(attempts: number, requestId = 'abort-test'): Promise<void> {
   const controller = new AbortController();
-  const pending = stack.graphql(LIST_QUERY, {}, { signal: controller.signal });
+  const pending = stack.graphql(
+    LIST_QUERY,
+    {},
+    { signal: controller.signal, headers: { 'x-request-id': requestId } },
+  );
   pending.catch(() => undefined);
   await eventually(() => stack.listCalls().length >= attempts);
   controller.abort();
@@ -42,9 +51,14 @@ it('aborts a slow body being read when the client disconnects', async () => {
 
 it('makes no retry after the client disconnected during a back-off wait', async () => {
   stack.sandbox.faults.add({ kind: 'status', status: 503, headers: { 'retry-after-ms': '1000' } });
-  await abortAfter(1);
-  await sleep(1_500);
+  await abortAfter(1, 'abort-in-backoff');
+  // The operation's log line is written once its resolvers have settled: had the back-off not
+  // been cut short, its retry would have reached the sandbox by then (about 1 s later).
+  await eventually(() => lines.some((l) => l.requestId === 'abort-in-backoff'));
   expect(stack.listCalls()).toHaveLength(1);
+  expect(lines.find((l) => l.requestId === 'abort-in-backoff')).toMatchObject({
+    upstreamCalls: 1,
+  });
 });
 
 it('keeps serving other clients afterwards', async () => {

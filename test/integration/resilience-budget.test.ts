@@ -1,6 +1,9 @@
 /**
- * Per-operation dedupe and upstream-call budget (MAX_UPSTREAM_CALLS_PER_OPERATION).
+ * Per-operation dedupe and upstream-call budget (MAX_UPSTREAM_CALLS_PER_OPERATION): the one home
+ * of the budget rule over real HTTP. (How the boundary maps BudgetExceededError:
+ * error-boundary.test.ts; ChatApi alone: test/unit/chat-api.test.ts.)
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectSafe, onlyError } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
@@ -72,6 +75,28 @@ describe('budget', () => {
     const res = await stack.graphql(`{ chatSessions(first: 20) { ${ids} } }`);
     expect(onlyError(res).extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(stack.listCalls()).toHaveLength(3);
+  });
+
+  it('lookups count against it too: nodes() past it fails, and no call past it is made', async () => {
+    // A stack of its own: closing it below is what makes "no later call" a fact.
+    const own = await startStack({ env: { MAX_UPSTREAM_CALLS_PER_OPERATION: '3' } });
+    try {
+      const sessions = own.sandbox.dataset.values().next().value!.slice(0, 5);
+      const ids = sessions.map((s) => encodeGlobalID('ChatSession', s.summary.session_id));
+      const res = await own.graphql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+      expectSafe(res, own);
+      expect(res.body.data).toEqual({ nodes: null });
+      expect(onlyError(res).extensions).toMatchObject({
+        code: 'QUERY_TOO_COMPLEX',
+        maxUpstreamCalls: 3,
+      });
+    } finally {
+      // The error can answer before the calls that fit the budget reach the sandbox; once the
+      // gateway has closed (its upstream pool drained), every call it made has been received.
+      await own.gateway.close();
+      await own.sandbox.close();
+    }
+    expect(own.summaryCalls()).toHaveLength(3);
   });
 
   it('deduped calls do not count against it', async () => {

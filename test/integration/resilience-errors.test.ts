@@ -1,11 +1,13 @@
 /**
- * The rows of the README's error table that need no upstream fault: bad input and missing
- * credentials fail before any upstream call. (Upstream-caused rows: resilience-faults.test.ts;
- * QUERY_TOO_COMPLEX: resilience-limits.test.ts and resilience-budget.test.ts.)
+ * The rows of the README's error table about the caller: bad input and missing credentials fail
+ * before any upstream call, and a credential the upstream rejects (401) is UNAUTHENTICATED.
+ * This file is the one home of those rules. (Other upstream-caused rows:
+ * resilience-faults.test.ts; QUERY_TOO_COMPLEX: resilience-limits.test.ts and
+ * resilience-budget.test.ts; request ids: test/ops/request-id.test.ts.)
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectSafe, onlyError } from '../support/assertions.js';
-import { startStack } from '../support/stack.js';
+import { SERVER_KEY, startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
 const query = `query($first: Int, $after: String, $projectId: ID, $organizationId: ID) {
@@ -46,84 +48,86 @@ describe('BAD_USER_INPUT, no upstream call', () => {
 });
 
 describe('UNAUTHENTICATED', () => {
-  it('no credential at all (not sandbox mode): no upstream call', async () => {
+  it('no credential at all (not sandbox mode): no upstream call, whatever the header', async () => {
     const stack = await startStack({ env: { LLAMA_CLOUD_API_KEY: undefined } });
     try {
       const res = await stack.graphql(query, { first: 1 });
       expectSafe(res, stack);
       expect(onlyError(res).extensions?.code).toBe('UNAUTHENTICATED');
+      // A header that is not "Bearer <key>" is no credential either.
+      const basic = await stack.graphql(
+        query,
+        { first: 1 },
+        { authorization: 'Basic dXNlcjpwYXNz' },
+      );
+      expectSafe(basic, stack, ['dXNlcjpwYXNz']);
+      expect(onlyError(basic).extensions?.code).toBe('UNAUTHENTICATED');
       expect(stack.sandbox.requests).toHaveLength(0);
     } finally {
       await stack.close();
     }
   });
 
-  it('an Authorization header that is not "Bearer <key>": no upstream call', async () => {
-    const stack = await startStack();
-    try {
+  describe('with a server key the upstream accepts', () => {
+    const VALID_KEY = 'llx-the-only-valid-caller-key-000000';
+    const callerKey = 'llx-callers-own-key-that-is-wrong-123456';
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({ sandbox: { apiKeys: [SERVER_KEY, VALID_KEY] } });
+    });
+    afterAll(() => stack.close());
+    beforeEach(() => stack.resetRequests());
+
+    it('an Authorization header that is not "Bearer <key>": no upstream call, no fallback to the server key', async () => {
       const res = await stack.graphql(query, { first: 1 }, { authorization: 'Basic dXNlcjpwYXNz' });
       expectSafe(res, stack, ['dXNlcjpwYXNz']);
       expect(onlyError(res).extensions?.code).toBe('UNAUTHENTICATED');
       expect(stack.sandbox.requests).toHaveLength(0);
-    } finally {
-      await stack.close();
-    }
-  });
+    });
 
-  it("the caller's key is forwarded, and rejected upstream: 401, the key never echoed", async () => {
-    const stack = await startStack({ sandbox: { apiKeys: ['llx-the-only-valid-key'] } });
-    const callerKey = 'llx-callers-own-key-that-is-wrong-123456';
-    try {
+    it("the caller's key is forwarded and rejected upstream (401): once, never retried, never echoed", async () => {
       const res = await stack.graphql(
         query,
         { first: 1 },
         { authorization: `Bearer ${callerKey}` },
       );
       expectSafe(res, stack, [callerKey]);
+      expect(res.body.data).toEqual({ chatSessions: null });
+      expect(onlyError(res)).toMatchObject({
+        // Our own message: the upstream's 401 detail ("Invalid API key") is not passed on.
+        message: 'The LlamaCloud API rejected the credential.',
+        path: ['chatSessions'],
+        extensions: { code: 'UNAUTHENTICATED', upstreamStatus: 401 },
+      });
+      expect(stack.listCalls().map((c) => [c.headers.authorization, c.attempt])).toEqual([
+        [`Bearer ${callerKey}`, 1],
+      ]);
+    });
+
+    it('a lookup rejected upstream (401) is UNAUTHENTICATED too, not a missing session', async () => {
+      const res = await stack.graphql(
+        `query($id: ID!) { chatSession(sessionId: $id) { sessionId } }`,
+        { id: 'ses-1' },
+        { authorization: `Bearer ${callerKey}` },
+      );
+      expectSafe(res, stack, [callerKey]);
+      expect(res.body.data).toEqual({ chatSession: null });
       expect(onlyError(res).extensions).toMatchObject({
         code: 'UNAUTHENTICATED',
         upstreamStatus: 401,
       });
-      expect(stack.listCalls()[0]?.headers.authorization).toBe(`Bearer ${callerKey}`);
-    } finally {
-      await stack.close();
-    }
-  });
-});
+      expect(stack.summaryCalls()).toHaveLength(1);
+    });
 
-describe('request id', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(() => stack.close());
-
-  it('a safe x-request-id is kept, sent upstream and echoed in errors', async () => {
-    const res = await stack.graphql(query, { first: -1 }, { 'x-request-id': 'client-req-42' });
-    expect(res.headers.get('x-request-id')).toBe('client-req-42');
-    expect(onlyError(res).extensions?.requestId).toBe('client-req-42');
-    await stack.graphql(query, { first: 1 }, { 'x-request-id': 'client-req-43' });
-    expect(stack.listCalls().at(-1)?.requestId).toBe('client-req-43');
-  });
-
-  it('an unsafe one is replaced by a fresh id', async () => {
-    const res = await stack.graphql(
-      query,
-      { first: -1 },
-      { 'x-request-id': '<script>"x"</script>' },
-    );
-    const id = res.headers.get('x-request-id');
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(onlyError(res).extensions?.requestId).toBe(id);
-    expect(res.text).not.toContain('<script>');
-  });
-
-  it('parse and validation errors carry it too', async () => {
-    for (const broken of ['{ chatSessions(first: 1) {', '{ chatSessions { nope } }']) {
-      const res = await stack.graphql(broken);
-      const error = onlyError(res);
-      expect(error.extensions?.code).toMatch(/^GRAPHQL_(PARSE|VALIDATION)_FAILED$/);
-      expect(error.extensions?.requestId).toBe(res.headers.get('x-request-id'));
-    }
+    it('the same operation with a key the upstream accepts answers', async () => {
+      const res = await stack.graphql(
+        query,
+        { first: 1 },
+        { authorization: `Bearer ${VALID_KEY}` },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.chatSessions.edges).toHaveLength(1);
+      expect(stack.listCalls()[0]?.headers.authorization).toBe(`Bearer ${VALID_KEY}`);
+    });
   });
 });

@@ -9,6 +9,12 @@ import { eventually, expectSafe, LIST_QUERY, onlyError } from '../support/assert
 import { SERVER_KEY, startStack } from '../support/stack.js';
 import type { GraphQLResponse, Stack } from '../support/stack.js';
 
+/**
+ * UPSTREAM_TIMEOUT_MS. Not shorter: at 800 ms, a hang right after '503 then a hang' was answered
+ * 110-150 ms before the deadline, every time (at 1100 ms, now and then by ~25-55 ms); at 1500 ms
+ * never (src/upstream/client.ts gives undici headersTimeout and bodyTimeout equal to the deadline;
+ * on a reused socket they seem to fire before it).
+ */
 const DEADLINE_MS = 1_500;
 const MARGIN_MS = 2_500;
 const MAX_ATTEMPTS = 3; // UPSTREAM_MAX_RETRIES=2 plus the first attempt
@@ -30,9 +36,9 @@ interface Outcome {
   gaps: number[];
 }
 
-async function run(faults: [Fault, FaultOptions?][], query = LIST_QUERY): Promise<Outcome> {
+async function run(faults: [Fault, FaultOptions?][]): Promise<Outcome> {
   for (const [fault, options] of faults) stack.sandbox.faults.add(fault, options);
-  const res = await stack.graphql(query);
+  const res = await stack.graphql(LIST_QUERY);
   expect(res.elapsedMs).toBeLessThan(DEADLINE_MS + MARGIN_MS);
   expectSafe(res, stack);
   const calls = stack.listCalls();
@@ -74,19 +80,19 @@ describe('5xx', () => {
     expect(attempts).toBe(MAX_ATTEMPTS);
   });
 
-  it('503 with Retry-After once: waits as asked, then data', async () => {
+  it('503 with a retry-after once: waits as asked, then data', async () => {
     const { res, attempts, gaps } = await run([
-      [{ kind: 'status', status: 503, headers: { 'retry-after': '1' } }, once],
+      [{ kind: 'status', status: 503, headers: { 'retry-after-ms': '300' } }, once],
     ]);
     expectData(res);
     expect(attempts).toBe(2);
-    expect(gaps[0]).toBeGreaterThanOrEqual(950);
+    expect(gaps[0]).toBeGreaterThanOrEqual(290);
   });
 
   it('the deadline covers retries: a wait that would pass it fails now', async () => {
-    // Attempt 2 at ~800 ms; attempt 3 would start at ~1600 ms, past the 1500 ms deadline.
+    // Attempt 2 at ~DEADLINE/2; attempt 3 would start at ~DEADLINE, past the deadline.
     const { res, attempts } = await run([
-      [{ kind: 'status', status: 503, headers: { 'retry-after-ms': '800' } }],
+      [{ kind: 'status', status: 503, headers: { 'retry-after-ms': String(DEADLINE_MS / 2) } }],
     ]);
     expect(onlyError(res).extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(attempts).toBe(2);
@@ -124,14 +130,6 @@ describe('429 and Retry-After', () => {
     // The second wait would end past the deadline: no third attempt.
     expect(attempts).toBe(2);
     expect(gaps[0]).toBeGreaterThanOrEqual(950);
-  });
-
-  it('Retry-After in seconds, once: data', async () => {
-    const { res, attempts } = await run([
-      [{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }, once],
-    ]);
-    expectData(res);
-    expect(attempts).toBe(2);
   });
 
   it('Retry-After as an HTTP date past the deadline: RATE_LIMITED at once', async () => {
@@ -349,8 +347,9 @@ describe('4xx (never retried)', () => {
     HTML: { text: '<html><body>Denied</body></html>' },
     empty: { empty: true as const },
   };
+  // 401 (UNAUTHENTICATED) is tested with a key the sandbox really rejects, in
+  // resilience-errors.test.ts.
   const statuses = [
-    [401, 'UNAUTHENTICATED'],
     [403, 'FORBIDDEN'],
     [404, 'BAD_USER_INPUT'],
     [422, 'BAD_USER_INPUT'],

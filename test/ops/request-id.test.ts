@@ -1,4 +1,7 @@
-/** x-request-id accepted or created, returned, sent upstream; W3C traceparent passed through. */
+/**
+ * x-request-id accepted or created, returned, sent upstream and put into every error; W3C
+ * traceparent passed through. (The one home of these rules.)
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   acceptRequestId,
@@ -6,6 +9,7 @@ import {
   upstreamTraceHeaders,
   upstreamTraceparent,
 } from '../../src/observability/trace.js';
+import { onlyError } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -42,7 +46,7 @@ describe('x-request-id', () => {
   });
 
   it('replaces an id that is too long or has spaces or control characters', async () => {
-    for (const bad of ['x'.repeat(201), 'has space', 'tab\there']) {
+    for (const bad of ['x'.repeat(201), 'has space', 'tab\there', '<script>"x"</script>']) {
       stack.resetRequests();
       const res = await stack.graphql(QUERY, {}, { 'x-request-id': bad });
       const id = res.headers.get('x-request-id');
@@ -50,6 +54,39 @@ describe('x-request-id', () => {
       expect(upstreamHeaders()['x-request-id']).toBe(id);
     }
     expect(acceptRequestId('x'.repeat(200))).toBe('x'.repeat(200));
+  });
+
+  it('puts the id into every error, parse and validation errors included', async () => {
+    const bad = await stack.graphql(
+      '{ chatSessions(first: -1) { edges { cursor } } }',
+      {},
+      { 'x-request-id': 'client-id-43' },
+    );
+    expect(bad.headers.get('x-request-id')).toBe('client-id-43');
+    expect(onlyError(bad).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      requestId: 'client-id-43',
+    });
+    for (const broken of ['{ chatSessions(first: 1) {', '{ chatSessions { nope } }']) {
+      const res = await stack.graphql(broken);
+      const error = onlyError(res);
+      expect(error.extensions?.code).toMatch(/^GRAPHQL_(PARSE|VALIDATION)_FAILED$/);
+      expect(error.extensions?.requestId).toMatch(UUID);
+      expect(error.extensions?.requestId).toBe(res.headers.get('x-request-id'));
+    }
+    expect(stack.sandbox.requests).toHaveLength(0);
+  });
+
+  it('never echoes a replaced id, in the headers or in an error', async () => {
+    const res = await stack.graphql(
+      '{ chatSessions(first: -1) { edges { cursor } } }',
+      {},
+      { 'x-request-id': '<script>"x"</script>' },
+    );
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(UUID);
+    expect(onlyError(res).extensions?.requestId).toBe(id);
+    expect(res.text).not.toContain('<script>');
   });
 
   it('is on every response, not only GraphQL ones', async () => {

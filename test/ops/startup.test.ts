@@ -1,4 +1,7 @@
-/** A bad operational variable stops start-up with one message naming it, and exit code 2. */
+/**
+ * A bad operational variable stops start-up with one message naming it, and exit code 2. (The
+ * cases run concurrently: each is a process start-up, mostly spent loading modules.)
+ */
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/process.js';
@@ -15,7 +18,7 @@ function start(env: Record<string, string>) {
   });
 }
 
-describe('invalid operational configuration', () => {
+describe.concurrent('invalid operational configuration', () => {
   it.each([
     ['CORS_ORIGINS', 'app.example.com'],
     ['SHUTDOWN_TIMEOUT_MS', '-5'],

@@ -22,6 +22,8 @@ export interface FaultySandbox extends Sandbox {
   faults: FaultRules;
   /** Forgets recorded requests and attempt counts (faults stay). */
   clearRequests(): void;
+  /** Requests received whose response has not closed yet (answered or cut). */
+  inFlight(): number;
 }
 
 export async function startFaultySandbox(options: SandboxOptions = {}): Promise<FaultySandbox> {
@@ -31,6 +33,7 @@ export async function startFaultySandbox(options: SandboxOptions = {}): Promise<
   const faults = new FaultRules();
   // Aborted on close, so dribbling fault responses stop at once.
   const closing = new AbortController();
+  let open = 0;
 
   function record(req: IncomingMessage, url: URL): RecordedRequest {
     const requestId = req.headers['x-request-id'] as string | undefined;
@@ -55,8 +58,10 @@ export async function startFaultySandbox(options: SandboxOptions = {}): Promise<
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const recorded = record(req, url);
+    open++;
     res.once('close', () => {
       recorded.closedAt = performance.now();
+      open--;
       if (!res.writableFinished) recorded.aborted = true;
     });
     const request = await readRequest(req);
@@ -92,6 +97,7 @@ export async function startFaultySandbox(options: SandboxOptions = {}): Promise<
       requests.length = 0;
       attempts.clear();
     },
+    inFlight: () => open,
     connections: () =>
       new Promise<number>((resolve, reject) =>
         server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
