@@ -106,6 +106,9 @@ const MAX_DETAIL_SCAN_CHARS = 2_000;
 /** Error bodies are read only far enough to find a `detail`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
+/** How far undici's own socket timers sit above a call's deadline (see the constructor). */
+const UNDICI_TIMER_SLACK_MS = 1_000;
+
 export class UpstreamClient {
   readonly #pool: Pool;
   readonly #basePath: string;
@@ -129,8 +132,11 @@ export class UpstreamClient {
     this.#pool = new Pool(url.origin, {
       connections: this.#options.connections,
       keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+      // A backstop only: each call's own deadline (CallDeadline) ends it on time. undici's
+      // timers are coarse (they tick in steps of up to a second) and fired up to 150 ms before
+      // the deadline on reused sockets, so they sit a second above it.
+      headersTimeout: options.timeoutMs + UNDICI_TIMER_SLACK_MS,
+      bodyTimeout: options.timeoutMs + UNDICI_TIMER_SLACK_MS,
     });
   }
 
