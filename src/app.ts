@@ -5,6 +5,7 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
@@ -27,6 +28,7 @@ import { HEALTH_ENDPOINT, READINESS_ENDPOINT, useReadiness } from './plugins/rea
 import { useRequestId } from './plugins/request-id.js';
 import { useRequestRecord } from './plugins/request-record.js';
 import { useResponseSizeLimit } from './plugins/response-size.js';
+import { useTrustedDocuments } from './plugins/trusted-documents.js';
 import { useCostWithVariables, useListSizeLimit } from './plugins/variable-limits.js';
 import { buildSchema } from './schema/index.js';
 import type { StreamRegistry } from './streams/registry.js';
@@ -46,6 +48,8 @@ export interface GatewayAppDeps {
   streams: StreamRegistry;
   /** Another schema behind the same plugins and error boundary (tests of the boundary). */
   schema?: GraphQLSchema;
+  /** Shared Redis (REDIS_URL), or undefined: APQ across gateways (src/persisted/apq-store.ts). */
+  redis?: Redis | undefined;
 }
 
 export type GatewayApp = ReturnType<typeof createGatewayApp>;
@@ -76,6 +80,13 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       }),
       useCsrfPrevention(),
       useRequestBodyLimit(),
+      // The document to run, from its id (trusted documents, APQ): before anything parses it.
+      useTrustedDocuments({
+        persistedOperations: config.persistedOperations,
+        allowArbitraryOperations: config.allowArbitraryOperations,
+        redis: deps.redis,
+        logger,
+      }),
       useQueryLimits(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useJitExecution(logger),

@@ -3,6 +3,9 @@
  * Variable names are a contract (the README's configuration table).
  */
 
+import { loadPersistedOperations, ManifestError } from './persisted/manifest.js';
+import type { PersistedOperations } from './persisted/manifest.js';
+
 export const LLAMA_CLOUD_DEFAULT_BASE_URL = 'https://api.cloud.llamaindex.ai';
 
 /** Where upstream calls go, decided once at start-up. */
@@ -65,6 +68,13 @@ export interface Config {
    * operations (src/observability/operation-labels.ts).
    */
   metricsOperationNames: readonly string[] | undefined;
+  /**
+   * Trusted documents (PERSISTED_OPERATIONS_FILE), read at start-up. Undefined = no manifest:
+   * any operation runs, and automatic persisted queries (APQ) are served.
+   */
+  persistedOperations: PersistedOperations | undefined;
+  /** With a manifest: also run operations sent as full text (ALLOW_ARBITRARY_OPERATIONS). */
+  allowArbitraryOperations: boolean;
 }
 
 export class ConfigError extends Error {
@@ -225,6 +235,30 @@ function metricsOperationNames(env: Env): string[] | undefined {
   return names;
 }
 
+/** PERSISTED_OPERATIONS_FILE and ALLOW_ARBITRARY_OPERATIONS (src/persisted/manifest.ts). */
+function persistedOperations(
+  env: Env,
+): Pick<Config, 'persistedOperations' | 'allowArbitraryOperations'> {
+  const file = read(env, 'PERSISTED_OPERATIONS_FILE');
+  if (file === undefined) {
+    if (read(env, 'ALLOW_ARBITRARY_OPERATIONS') !== undefined) {
+      throw new ConfigError(
+        'ALLOW_ARBITRARY_OPERATIONS applies only with PERSISTED_OPERATIONS_FILE: without a manifest every operation runs',
+      );
+    }
+    return { persistedOperations: undefined, allowArbitraryOperations: false };
+  }
+  const allowArbitraryOperations = boolean(env, 'ALLOW_ARBITRARY_OPERATIONS', false);
+  try {
+    return { persistedOperations: loadPersistedOperations(file), allowArbitraryOperations };
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      throw new ConfigError(`PERSISTED_OPERATIONS_FILE: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',
@@ -300,6 +334,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65_535),
     metricsHost: read(env, 'METRICS_HOST') ?? '127.0.0.1',
     metricsOperationNames: metricsOperationNames(env),
+    ...persistedOperations(env),
   };
 }
 

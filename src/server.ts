@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Redis } from 'ioredis';
 import { createGatewayApp, GRAPHQL_ENDPOINT } from './app.js';
 import type { GatewayApp } from './app.js';
 import type { Config } from './config.js';
@@ -32,6 +33,8 @@ export interface GatewayOptions {
    * (METRICS_PORT=0 turns the listener off).
    */
   metricsPort?: number;
+  /** A Redis client for the APQ store, shared with other gateways (its owner closes it). */
+  redis?: Redis;
 }
 
 export interface Gateway {
@@ -182,6 +185,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     metrics,
     isReady: () => state === 'listening',
     streams,
+    redis: options.redis,
   });
 
   const limits: ConnectionLimits = {

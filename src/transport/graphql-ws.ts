@@ -23,6 +23,7 @@ import type { GatewayApp } from '../app.js';
 import type { GatewayContext } from '../context.js';
 import { hostName } from '../plugins/host.js';
 import { MAX_REQUEST_BODY_BYTES } from '../plugins/body-limit.js';
+import { resolvePersistedOperation } from '../plugins/trusted-documents.js';
 
 export interface GraphQLOverWebSocketOptions {
   server: Server;
@@ -117,10 +118,18 @@ export function serveGraphQLOverWebSocket(
           headers,
           signal: controller.signal,
         });
-        const enveloped = app.getEnveloped({ request, params: payload, transport: 'graphql-ws' });
+        const initial = { request, params: payload, transport: 'graphql-ws' };
+        const enveloped = app.getEnveloped(initial);
+        // Trusted documents and APQ: Yoga's onParams runs over HTTP only (src/plugins/trusted-documents.ts).
+        let params;
+        try {
+          params = await resolvePersistedOperation(initial);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.')];
+        }
         let document;
         try {
-          document = enveloped.parse(payload.query);
+          document = enveloped.parse(params.query ?? '');
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error.')];
         }
@@ -129,8 +138,8 @@ export function serveGraphQLOverWebSocket(
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           document,
-          operationName: payload.operationName ?? null,
-          variableValues: payload.variables ?? null,
+          operationName: params.operationName ?? null,
+          variableValues: params.variables ?? null,
           contextValue: await enveloped.contextFactory(),
           rootValue: enveloped,
         };

@@ -102,3 +102,34 @@ export function subscribeOverWebSocket(
     },
   };
 }
+
+/**
+ * One operation over graphql-ws with its payload as given (persisted ids, `extensions`; the
+ * protocol requires a `query` string, empty by default). Resolves with the last payload, or
+ * with `{ errors }` when the server refuses the operation (an `error` message).
+ */
+export async function operationOverWebSocket(
+  url: string,
+  payload: Record<string, unknown>,
+): Promise<Received['payload']> {
+  const client = createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+  });
+  try {
+    return await new Promise<Received['payload']>((resolve, reject) => {
+      let last: Received['payload'] = {};
+      client.subscribe({ query: '', ...payload } as { query: string }, {
+        next: (value) => (last = value as Received['payload']),
+        error: (error) =>
+          Array.isArray(error)
+            ? resolve({ errors: error as Received['payload']['errors'] })
+            : reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        complete: () => resolve(last),
+      });
+    });
+  } finally {
+    await client.dispose();
+  }
+}

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       metricsPort: 9464,
       metricsHost: '127.0.0.1',
       metricsOperationNames: undefined,
+      persistedOperations: undefined,
+      allowArbitraryOperations: false,
     });
   });
 
