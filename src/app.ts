@@ -23,6 +23,9 @@ import { useRequestLogging } from './plugins/logging.js';
 import { useMetrics } from './plugins/metrics.js';
 import type { Metrics } from './plugins/metrics.js';
 import { useQueryLimits } from './plugins/query-limits.js';
+import { useRateLimit } from './plugins/rate-limit.js';
+import { createRateLimiter } from './limits/rate-limiter.js';
+import type { Redis } from './redis.js';
 import { HEALTH_ENDPOINT, READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { useRequestRecord } from './plugins/request-record.js';
@@ -46,6 +49,8 @@ export interface GatewayAppDeps {
   streams: StreamRegistry;
   /** Another schema behind the same plugins and error boundary (tests of the boundary). */
   schema?: GraphQLSchema;
+  /** The process's Redis connection (REDIS_URL; src/redis.ts), for state shared by replicas. */
+  redis?: Redis | undefined;
 }
 
 export type GatewayApp = ReturnType<typeof createGatewayApp>;
@@ -78,6 +83,11 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       useRequestBodyLimit(),
       useQueryLimits(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
+      // The first execution hook: every operation that passed validation counts, and one refused
+      // here runs nothing (docs/architecture.md, "Rate limits and shared state").
+      ...(config.rateLimit
+        ? [useRateLimit({ limiter: createRateLimiter(config.rateLimit, deps.redis) })]
+        : []),
       useJitExecution(logger),
       // After graphql-jit: each wraps or stops the executor that actually runs.
       useListSizeLimit({ max: config.maxPageSize }),

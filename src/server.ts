@@ -13,6 +13,8 @@ import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { METRICS_ENDPOINT, Metrics, metricsHandler } from './plugins/metrics.js';
+import { closeRedis, createRedis } from './redis.js';
+import type { Redis } from './redis.js';
 import { startSandbox } from './sandbox/server.js';
 import { StreamRegistry } from './streams/registry.js';
 import type { StreamReport } from './streams/registry.js';
@@ -51,6 +53,8 @@ export interface Gateway {
   inFlight(): number;
   /** Chat-turn streams open right now (SSE and graphql-ws). */
   streams: StreamRegistry;
+  /** The Redis connection (REDIS_URL), closed by `close`; undefined without REDIS_URL. */
+  redis: Redis | undefined;
   /**
    * Graceful shutdown: readiness goes false, the listener closes, in-flight requests and open
    * streams get up to `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) to finish; streams still open
@@ -153,6 +157,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const streams: StreamRegistry = new StreamRegistry({
     maxStreams: config.maxConcurrentStreams,
+    maxStreamsPerCaller: config.maxStreamsPerCaller,
     onClose: (report) => reportStream(report),
   });
   const metrics = new Metrics({
@@ -176,12 +181,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     onAttempt: (event) => metrics.observeUpstream(event),
     ...options.upstream,
   });
+  // Connects in the background: start-up never waits for Redis (src/redis.ts).
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   const app = createGatewayApp(config, {
     client,
     logger,
     metrics,
     isReady: () => state === 'listening',
     streams,
+    redis,
   });
 
   const limits: ConnectionLimits = {
@@ -224,6 +232,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await listen(server, config.port, config.host);
   } catch (error) {
     metricsServer?.close();
+    if (redis) await closeRedis(redis);
     throw error;
   }
   state = 'listening';
@@ -268,6 +277,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await client.close(POOL_CLOSE_GRACE_MS);
     await sandbox?.close();
     await app.dispose();
+    // After the app: nothing runs an operation any more.
+    if (redis) await closeRedis(redis);
     return { drained, abandoned, streamsEnded };
   }
 
@@ -283,6 +294,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     metrics,
     inFlight: () => live.size,
     streams,
+    redis,
     close(timeoutMs = config.shutdownTimeoutMs) {
       closing ??= shutdown(timeoutMs);
       return closing;

@@ -117,7 +117,13 @@ export function serveGraphQLOverWebSocket(
           headers,
           signal: controller.signal,
         });
-        const enveloped = app.getEnveloped({ request, params: payload, transport: 'graphql-ws' });
+        // `req` as node's HTTP server context has it: the caller's address (src/limits/caller.ts).
+        const enveloped = app.getEnveloped({
+          request,
+          req: upgrade,
+          params: payload,
+          transport: 'graphql-ws',
+        });
         let document;
         try {
           document = enveloped.parse(payload.query);
