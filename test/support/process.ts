@@ -32,6 +32,10 @@ const GATEWAY_VARIABLES = [
   'METRICS_PORT',
   'METRICS_HOST',
   'METRICS_OPERATION_NAMES',
+  'RATE_LIMIT',
+  'TRUST_PROXY',
+  'MAX_STREAMS_PER_CALLER',
+  'REDIS_URL',
 ];
 
 export interface GatewayProcess {
@@ -163,7 +167,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
 }
 
 /** A loopback port free right now (the gateway binds it a moment later). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
