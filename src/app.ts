@@ -5,7 +5,6 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
-import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
@@ -24,6 +23,9 @@ import { useRequestLogging } from './plugins/logging.js';
 import { useMetrics } from './plugins/metrics.js';
 import type { Metrics } from './plugins/metrics.js';
 import { useQueryLimits } from './plugins/query-limits.js';
+import { useRateLimit } from './plugins/rate-limit.js';
+import { createRateLimiter } from './limits/rate-limiter.js';
+import type { Redis } from './redis.js';
 import { HEALTH_ENDPOINT, READINESS_ENDPOINT, useReadiness } from './plugins/readiness.js';
 import { useRequestId } from './plugins/request-id.js';
 import { useRequestRecord } from './plugins/request-record.js';
@@ -48,7 +50,7 @@ export interface GatewayAppDeps {
   streams: StreamRegistry;
   /** Another schema behind the same plugins and error boundary (tests of the boundary). */
   schema?: GraphQLSchema;
-  /** Shared Redis (REDIS_URL), or undefined: APQ across gateways (src/persisted/apq-store.ts). */
+  /** The process's Redis connection (REDIS_URL; src/redis.ts): rate-limit counters and APQ shared by replicas. */
   redis?: Redis | undefined;
 }
 
@@ -89,6 +91,11 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       }),
       useQueryLimits(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
+      // The first execution hook: every operation that passed validation counts, and one refused
+      // here runs nothing (docs/architecture.md, "Rate limits and shared state").
+      ...(config.rateLimit
+        ? [useRateLimit({ limiter: createRateLimiter(config.rateLimit, deps.redis) })]
+        : []),
       useJitExecution(logger),
       // After graphql-jit: each wraps or stops the executor that actually runs.
       useListSizeLimit({ max: config.maxPageSize }),

@@ -75,6 +75,22 @@ export interface Config {
   persistedOperations: PersistedOperations | undefined;
   /** With a manifest: also run operations sent as full text (ALLOW_ARBITRARY_OPERATIONS). */
   allowArbitraryOperations: boolean;
+  /** RATE_LIMIT: operations per caller per window; undefined = no limit (src/limits/). */
+  rateLimit: RateLimit | undefined;
+  /**
+   * TRUST_PROXY: how many proxies in front of the gateway append to X-Forwarded-For; 0 = ignore
+   * the header and use the socket address. The caller's address is the Nth entry from the right.
+   */
+  trustProxyHops: number;
+  /** Chat-turn streams one caller may have open at once in this process; undefined = no cap. */
+  maxStreamsPerCaller: number | undefined;
+  /** Shared state (rate-limit counters) in this Redis; undefined = in process. Never log it. */
+  redisUrl: string | undefined;
+}
+
+export interface RateLimit {
+  requests: number;
+  windowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -259,6 +275,50 @@ function persistedOperations(
   }
 }
 
+/** RATE_LIMIT: `<requests>/<seconds>`, e.g. `600/60`. */
+function rateLimit(env: Env): RateLimit | undefined {
+  const raw = read(env, 'RATE_LIMIT');
+  if (raw === undefined) return undefined;
+  const match = /^(\d{1,9}) *\/ *(\d{1,6})$/.exec(raw);
+  const requests = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || requests < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+    throw new ConfigError(
+      `RATE_LIMIT must be <requests>/<seconds> (at least 1 request, 1 to 86400 seconds), e.g. 600/60, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return { requests, windowSeconds };
+}
+
+/** TRUST_PROXY: true/false, or the number of proxies (hops) in front of the gateway. */
+function trustProxyHops(env: Env): number {
+  const raw = read(env, 'TRUST_PROXY')?.toLowerCase();
+  if (raw === undefined || raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  if (/^\d{1,2}$/.test(raw) && Number(raw) <= 10) return Number(raw);
+  throw new ConfigError(
+    `TRUST_PROXY must be true, false or a number of proxies from 0 to 10, got ${JSON.stringify(raw)}`,
+  );
+}
+
+/** REDIS_URL: redis:// or rediss://. The message never repeats it: it may hold a password. */
+function redisUrl(env: Env): string | undefined {
+  const raw = read(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new ConfigError(
+      'REDIS_URL must be a redis://[user:password@]host[:port][/db] or rediss:// URL (value not shown: it may hold a password)',
+    );
+  }
+  return raw;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',
@@ -335,6 +395,13 @@ export function loadConfig(env: Env = process.env): Config {
     metricsHost: read(env, 'METRICS_HOST') ?? '127.0.0.1',
     metricsOperationNames: metricsOperationNames(env),
     ...persistedOperations(env),
+    rateLimit: rateLimit(env),
+    trustProxyHops: trustProxyHops(env),
+    maxStreamsPerCaller:
+      read(env, 'MAX_STREAMS_PER_CALLER') === undefined
+        ? undefined
+        : integer(env, 'MAX_STREAMS_PER_CALLER', 0, 1, 100_000),
+    redisUrl: redisUrl(env),
   };
 }
 

@@ -24,6 +24,11 @@ export interface RequestContext {
   streams: StreamRegistry;
   /** What carries this operation's results (for stream reports). */
   transport: StreamTransport;
+  /**
+   * The verified caller, when caller authentication verified one (undefined until then). Rate
+   * limits and stream caps count per `subject` when it is there (src/limits/caller.ts).
+   */
+  caller?: { subject: string; projects?: ReadonlySet<string>; expiresAt?: number };
 }
 
 /** The context resolvers see. */

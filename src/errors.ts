@@ -156,6 +156,13 @@ export function codedError(error: unknown): GraphQLError | undefined {
       sessionId: error.sessionId,
     });
   }
+  if (error instanceof StreamLimitError && error.scope === 'caller') {
+    return gatewayError(
+      ErrorCode.TOO_MANY_STREAMS,
+      `This caller already has ${error.limit} chat-turn streams open (MAX_STREAMS_PER_CALLER); wait for one to end.`,
+      { maxStreamsPerCaller: error.limit },
+    );
+  }
   if (error instanceof StreamLimitError) {
     return gatewayError(
       ErrorCode.TOO_MANY_STREAMS,

@@ -7,13 +7,14 @@
 import { createServer } from 'node:http';
 import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Redis } from 'ioredis';
 import { createGatewayApp, GRAPHQL_ENDPOINT } from './app.js';
 import type { GatewayApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { METRICS_ENDPOINT, Metrics, metricsHandler } from './plugins/metrics.js';
+import { closeRedis, createRedis } from './redis.js';
+import type { Redis } from './redis.js';
 import { startSandbox } from './sandbox/server.js';
 import { StreamRegistry } from './streams/registry.js';
 import type { StreamReport } from './streams/registry.js';
@@ -33,7 +34,7 @@ export interface GatewayOptions {
    * (METRICS_PORT=0 turns the listener off).
    */
   metricsPort?: number;
-  /** A Redis client for the APQ store, shared with other gateways (its owner closes it). */
+  /** Tests: a Redis client to use instead of one made from REDIS_URL (its owner closes it). */
   redis?: Redis;
 }
 
@@ -54,6 +55,8 @@ export interface Gateway {
   inFlight(): number;
   /** Chat-turn streams open right now (SSE and graphql-ws). */
   streams: StreamRegistry;
+  /** The Redis connection (REDIS_URL), closed by `close`; undefined without REDIS_URL. */
+  redis: Redis | undefined;
   /**
    * Graceful shutdown: readiness goes false, the listener closes, in-flight requests and open
    * streams get up to `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) to finish; streams still open
@@ -156,6 +159,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const streams: StreamRegistry = new StreamRegistry({
     maxStreams: config.maxConcurrentStreams,
+    maxStreamsPerCaller: config.maxStreamsPerCaller,
     onClose: (report) => reportStream(report),
   });
   const metrics = new Metrics({
@@ -179,13 +183,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     onAttempt: (event) => metrics.observeUpstream(event),
     ...options.upstream,
   });
+  // Connects in the background: start-up never waits for Redis (src/redis.ts).
+  const ownRedis =
+    !options.redis && config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const redis = options.redis ?? ownRedis;
   const app = createGatewayApp(config, {
     client,
     logger,
     metrics,
     isReady: () => state === 'listening',
     streams,
-    redis: options.redis,
+    redis,
   });
 
   const limits: ConnectionLimits = {
@@ -228,6 +236,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await listen(server, config.port, config.host);
   } catch (error) {
     metricsServer?.close();
+    if (ownRedis) await closeRedis(ownRedis);
     throw error;
   }
   state = 'listening';
@@ -272,6 +281,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await client.close(POOL_CLOSE_GRACE_MS);
     await sandbox?.close();
     await app.dispose();
+    // After the app: nothing runs an operation any more.
+    if (ownRedis) await closeRedis(ownRedis);
     return { drained, abandoned, streamsEnded };
   }
 
@@ -287,6 +298,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     metrics,
     inFlight: () => live.size,
     streams,
+    redis,
     close(timeoutMs = config.shutdownTimeoutMs) {
       closing ??= shutdown(timeoutMs);
       return closing;

@@ -11,6 +11,7 @@
 import type { GatewayContext } from '../context.js';
 import type { ChatEvent, SessionKey } from '../domain.js';
 import { codedError } from '../errors.js';
+import { callerKey } from '../limits/caller.js';
 import { StreamEndedByShutdownError } from '../streams/registry.js';
 import type { StreamHandle, StreamOutcome } from '../streams/registry.js';
 import { SessionNotFoundError } from '../upstream/errors.js';
@@ -42,7 +43,7 @@ async function startChatTurn(
   const prompt = validatePrompt(args.prompt);
   const requested = validateIndexIds(args.indexIds);
   const api = ctx.chatApi();
-  const stream = ctx.streams.open();
+  const stream = ctx.streams.open(callerKey(ctx));
   try {
     // Omitted: the session's own indexes (from its summary), none when it is unbound.
     let indexIds = requested;
@@ -56,7 +57,7 @@ async function startChatTurn(
       indexIds,
       ...(args.requireAllIndexes != null && { requireAllIndexes: args.requireAllIndexes }),
     });
-    return relayTurn(events, stream, ctx);
+    return releasedIfNeverRead(relayTurn(events, stream, ctx), stream, ctx);
   } catch (error) {
     stream.close({
       requestId: ctx.record.requestId,
@@ -70,6 +71,35 @@ async function startChatTurn(
 }
 
 const codeOf = (error: unknown) => codedError(error)?.extensions.code as string | undefined;
+
+/**
+ * The relay, with one more guarantee: a consumer that ends it before reading it (graphql-ws does,
+ * when the client completes the operation while `subscribe` runs) still frees the stream's slot.
+ * An async generator that never started skips its `finally`; one that did reports itself first,
+ * and the later `close` does nothing.
+ */
+function releasedIfNeverRead(
+  relay: AsyncGenerator<ChatEvent | TurnFailure>,
+  stream: StreamHandle,
+  ctx: GatewayContext,
+): AsyncGenerator<ChatEvent | TurnFailure> {
+  const release = () =>
+    stream.close({
+      requestId: ctx.record.requestId,
+      transport: ctx.transport,
+      events: 0,
+      outcome: 'cancelled',
+    });
+  const original = relay.return.bind(relay);
+  relay.return = async (value) => {
+    try {
+      return await original(value);
+    } finally {
+      release();
+    }
+  };
+  return relay;
+}
 
 /** Passes the upstream's events on, and reports the stream when it ends, however it ends. */
 async function* relayTurn(

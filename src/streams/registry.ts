@@ -5,11 +5,17 @@
  * error rather than cut.
  */
 
-/** More streams than MAX_CONCURRENT_STREAMS are open: TOO_MANY_STREAMS at the boundary. */
+/**
+ * More streams than MAX_CONCURRENT_STREAMS are open (`process`), or than MAX_STREAMS_PER_CALLER
+ * for this caller (`caller`): TOO_MANY_STREAMS at the boundary.
+ */
 export class StreamLimitError extends Error {
   override name = 'StreamLimitError';
-  constructor(readonly limit: number) {
-    super(`more than ${limit} concurrent streams`);
+  constructor(
+    readonly limit: number,
+    readonly scope: 'process' | 'caller' = 'process',
+  ) {
+    super(`more than ${limit} concurrent streams${scope === 'caller' ? ' for one caller' : ''}`);
   }
 }
 
@@ -45,12 +51,16 @@ export interface StreamHandle {
 
 export interface StreamRegistryOptions {
   maxStreams: number;
+  /** Streams one caller may have open at once (MAX_STREAMS_PER_CALLER); undefined = no cap. */
+  maxStreamsPerCaller?: number | undefined;
   /** Called once per stream when it ends. */
   onClose?: (report: StreamReport) => void;
 }
 
 export class StreamRegistry {
   readonly #open = new Set<AbortController>();
+  /** Open streams per caller key (only callers with one open). */
+  readonly #perCaller = new Map<string, number>();
   readonly #options: StreamRegistryOptions;
   #idle: (() => void) | undefined;
 
@@ -62,13 +72,27 @@ export class StreamRegistry {
     return this.#open.size;
   }
 
-  /** A slot for a new stream; throws StreamLimitError when every slot is taken. */
-  open(): StreamHandle {
+  /** Streams `caller` has open right now. */
+  openBy(caller: string): number {
+    return this.#perCaller.get(caller) ?? 0;
+  }
+
+  /**
+   * A slot for a new stream of `caller` (src/limits/caller.ts); throws StreamLimitError when
+   * every slot is taken, or the caller's are. The slot is freed by `close`, however the stream
+   * ends.
+   */
+  open(caller?: string): StreamHandle {
     if (this.#open.size >= this.#options.maxStreams) {
       throw new StreamLimitError(this.#options.maxStreams);
     }
+    const perCaller = this.#options.maxStreamsPerCaller;
+    if (caller !== undefined && perCaller !== undefined && this.openBy(caller) >= perCaller) {
+      throw new StreamLimitError(perCaller, 'caller');
+    }
     const controller = new AbortController();
     this.#open.add(controller);
+    if (caller !== undefined) this.#perCaller.set(caller, this.openBy(caller) + 1);
     const started = performance.now();
     let closed = false;
     return {
@@ -77,6 +101,11 @@ export class StreamRegistry {
         if (closed) return;
         closed = true;
         this.#open.delete(controller);
+        if (caller !== undefined) {
+          const left = this.openBy(caller) - 1;
+          if (left > 0) this.#perCaller.set(caller, left);
+          else this.#perCaller.delete(caller);
+        }
         this.#options.onClose?.({ ...report, durationMs: performance.now() - started });
         if (this.#open.size === 0) this.#idle?.();
       },

@@ -118,7 +118,8 @@ export function serveGraphQLOverWebSocket(
           headers,
           signal: controller.signal,
         });
-        const initial = { request, params: payload, transport: 'graphql-ws' };
+        // `req` as node's HTTP server context has it: the caller's address (src/limits/caller.ts).
+        const initial = { request, req: upgrade, params: payload, transport: 'graphql-ws' };
         const enveloped = app.getEnveloped(initial);
         // Trusted documents and APQ: Yoga's onParams runs over HTTP only (src/plugins/trusted-documents.ts).
         let params;

@@ -34,6 +34,10 @@ const GATEWAY_VARIABLES = [
   'METRICS_OPERATION_NAMES',
   'PERSISTED_OPERATIONS_FILE',
   'ALLOW_ARBITRARY_OPERATIONS',
+  'RATE_LIMIT',
+  'TRUST_PROXY',
+  'MAX_STREAMS_PER_CALLER',
+  'REDIS_URL',
 ];
 
 export interface GatewayProcess {
@@ -165,7 +169,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
 }
 
 /** A loopback port free right now (the gateway binds it a moment later). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

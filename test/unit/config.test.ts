@@ -32,6 +32,10 @@ describe('loadConfig', () => {
       metricsOperationNames: undefined,
       persistedOperations: undefined,
       allowArbitraryOperations: false,
+      rateLimit: undefined,
+      trustProxyHops: 0,
+      maxStreamsPerCaller: undefined,
+      redisUrl: undefined,
     });
   });
 
@@ -85,9 +89,37 @@ describe('loadConfig', () => {
     [{ LLAMA_CLOUD_BASE_URL: 'ftp://x' }, /LLAMA_CLOUD_BASE_URL must use http/],
     [{ DEFAULT_PAGE_SIZE: '50', MAX_PAGE_SIZE: '10' }, /DEFAULT_PAGE_SIZE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ RATE_LIMIT: '600' }, /RATE_LIMIT must be <requests>\/<seconds>/],
+    [{ RATE_LIMIT: '0/60' }, /RATE_LIMIT/],
+    [{ RATE_LIMIT: '10/0' }, /RATE_LIMIT/],
+    [{ RATE_LIMIT: '1.5/60' }, /RATE_LIMIT/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY/],
+    [{ MAX_STREAMS_PER_CALLER: '0' }, /MAX_STREAMS_PER_CALLER must be between/],
+    [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL must be a redis:\/\//],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads RATE_LIMIT, TRUST_PROXY, MAX_STREAMS_PER_CALLER and REDIS_URL', () => {
+    expect(
+      loadConfig({
+        RATE_LIMIT: ' 600/60 ',
+        TRUST_PROXY: 'true',
+        MAX_STREAMS_PER_CALLER: '3',
+        REDIS_URL: 'redis://:pw@cache:6379/2',
+      }),
+    ).toMatchObject({
+      rateLimit: { requests: 600, windowSeconds: 60 },
+      trustProxyHops: 1,
+      maxStreamsPerCaller: 3,
+      redisUrl: 'redis://:pw@cache:6379/2',
+    });
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxyHops).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxyHops).toBe(0);
+    expect(() => loadConfig({ REDIS_URL: 'rediss//:s3cret@cache' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
   });
 
   it.each([
