@@ -9,6 +9,7 @@ import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp, GRAPHQL_ENDPOINT } from './app.js';
 import type { GatewayApp } from './app.js';
+import { createCallerAuthenticator } from './auth/verify.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -176,12 +177,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     onAttempt: (event) => metrics.observeUpstream(event),
     ...options.upstream,
   });
+  // One per process: the issuer's keys are fetched and cached once for HTTP and WebSocket.
+  const authenticator = config.auth && createCallerAuthenticator(config.auth, logger);
   const app = createGatewayApp(config, {
     client,
     logger,
     metrics,
     isReady: () => state === 'listening',
     streams,
+    authenticator,
   });
 
   const limits: ConnectionLimits = {
@@ -218,6 +222,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     path: GRAPHQL_ENDPOINT,
     allowedHosts: config.allowedHosts,
     corsOrigins: config.corsOrigins,
+    authenticator,
   });
   if (metricsServer) await listen(metricsServer, metricsPort!, config.metricsHost);
   try {
