@@ -44,6 +44,6 @@ describe('health and readiness', () => {
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
     expect(res.headers.get('connection')).toBe('close');
-    expect(await closing).toEqual({ drained: true, abandoned: 0 });
+    expect(await closing).toEqual({ drained: true, abandoned: 0, streamsEnded: 0 });
   });
 });
