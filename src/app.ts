@@ -5,6 +5,8 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
+import { createCallerAuthenticator } from './auth/verify.js';
+import type { CallerAuthenticator } from './auth/verify.js';
 import type { Config } from './config.js';
 import { createContextFactory } from './context.js';
 import type { RequestContext } from './context.js';
@@ -15,6 +17,7 @@ import type { Logger } from './logger.js';
 import { useRequestBodyLimit } from './plugins/body-limit.js';
 import { corsOptions, useVaryOrigin } from './plugins/cors.js';
 import { useCsrfPrevention } from './plugins/csrf.js';
+import { useCallerAuthentication } from './plugins/caller-auth.js';
 import { useExecutionDeadline } from './plugins/execution-deadline.js';
 import { useGraphiQLCompression } from './plugins/graphiql-compression.js';
 import { useHostAllowList } from './plugins/host.js';
@@ -52,12 +55,16 @@ export interface GatewayAppDeps {
   schema?: GraphQLSchema;
   /** The process's Redis connection (REDIS_URL; src/redis.ts): rate-limit counters and APQ shared by replicas. */
   redis?: Redis | undefined;
+  /** Verifies callers' JWTs when AUTH_JWKS_URL is set (default: one of its own). */
+  authenticator?: CallerAuthenticator | undefined;
 }
 
 export type GatewayApp = ReturnType<typeof createGatewayApp>;
 
 export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
   const { client, logger, metrics, isReady } = deps;
+  const authenticator =
+    deps.authenticator ?? (config.auth && createCallerAuthenticator(config.auth, logger));
   return createYoga<Record<string, unknown>, RequestContext>({
     schema: deps.schema ?? buildSchema(),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -81,6 +88,8 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
         exemptPaths: [HEALTH_ENDPOINT, READINESS_ENDPOINT],
       }),
       useCsrfPrevention(),
+      // Caller authentication (AUTH_JWKS_URL): before the body is read or parsed.
+      ...(authenticator ? [useCallerAuthentication({ authenticator })] : []),
       useRequestBodyLimit(),
       // The document to run, from its id (trusted documents, APQ): before anything parses it.
       useTrustedDocuments({

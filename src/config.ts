@@ -86,6 +86,25 @@ export interface Config {
   maxStreamsPerCaller: number | undefined;
   /** Shared state (rate-limit counters) in this Redis; undefined = in process. Never log it. */
   redisUrl: string | undefined;
+  /** Caller authentication with JWTs (AUTH_*); undefined = callers are not authenticated. */
+  auth: AuthConfig | undefined;
+  /**
+   * ALLOW_UNAUTHENTICATED_CALLERS: start with a server key on a non-loopback HOST without caller
+   * authentication (only trusted clients can reach the gateway).
+   */
+  allowUnauthenticatedCallers: boolean;
+}
+
+/** Caller authentication (src/auth/): who may call, and which projects they may use. */
+export interface AuthConfig {
+  /** AUTH_JWKS_URL: the issuer's signing keys (https, or http on a loopback host). */
+  jwksUrl: string;
+  /** AUTH_JWT_ISSUER: the required `iss`, when set. */
+  issuer: string | undefined;
+  /** AUTH_JWT_AUDIENCE: accepted `aud` values (comma-separated), when set. */
+  audience: readonly string[] | undefined;
+  /** AUTH_PROJECTS_CLAIM: the claim listing the project UUIDs a caller may use, when set. */
+  projectsClaim: string | undefined;
 }
 
 export interface RateLimit {
@@ -319,6 +338,52 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
+/** Whether HOST can only be reached from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+/** AUTH_*: caller authentication, or undefined when AUTH_JWKS_URL is unset. */
+function authConfig(env: Env): AuthConfig | undefined {
+  const jwksUrl = read(env, 'AUTH_JWKS_URL');
+  if (jwksUrl === undefined) {
+    for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'AUTH_PROJECTS_CLAIM']) {
+      if (read(env, name) !== undefined) {
+        throw new ConfigError(`${name} needs AUTH_JWKS_URL (caller authentication) to be set`);
+      }
+    }
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(jwksUrl);
+  } catch {
+    throw new ConfigError(`AUTH_JWKS_URL must be an absolute URL, got ${JSON.stringify(jwksUrl)}`);
+  }
+  // Whoever can change the keys can mint tokens: plain http only where nobody sits in between.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new ConfigError('AUTH_JWKS_URL must use https (http only on a loopback host)');
+  }
+  if (url.username || url.password || url.hash) {
+    throw new ConfigError('AUTH_JWKS_URL must not contain credentials or a fragment');
+  }
+  const audience = read(env, 'AUTH_JWT_AUDIENCE')
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const projectsClaim = read(env, 'AUTH_PROJECTS_CLAIM');
+  if (projectsClaim !== undefined && projectsClaim.length > 200) {
+    throw new ConfigError('AUTH_PROJECTS_CLAIM must be a claim name of at most 200 characters');
+  }
+  return {
+    jwksUrl: url.toString(),
+    issuer: read(env, 'AUTH_JWT_ISSUER'),
+    audience: audience?.length ? audience : undefined,
+    projectsClaim,
+  };
+}
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',
@@ -358,6 +423,19 @@ export function loadConfig(env: Env = process.env): Config {
     // node:http refuses a headers timeout longer than the request timeout.
     throw new ConfigError(
       `HTTP_HEADERS_TIMEOUT_MS (${httpHeadersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`,
+    );
+  }
+
+  const auth = authConfig(env);
+  if (auth && apiKey === undefined && upstream.kind !== 'sandbox') {
+    throw new ConfigError(
+      "AUTH_JWKS_URL needs LLAMA_CLOUD_API_KEY: with caller authentication the upstream is called with the server key, never the caller's token",
+    );
+  }
+  const allowUnauthenticatedCallers = boolean(env, 'ALLOW_UNAUTHENTICATED_CALLERS', false);
+  if (apiKey !== undefined && !auth && !allowUnauthenticatedCallers && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `refusing to start exposed: LLAMA_CLOUD_API_KEY is set and HOST=${host} is not a loopback address, but callers are not authenticated, so anyone who reaches the gateway could use the server key. Either set AUTH_JWKS_URL to authenticate callers with JWTs, or set ALLOW_UNAUTHENTICATED_CALLERS=true if only trusted clients can reach it`,
     );
   }
 
@@ -402,6 +480,8 @@ export function loadConfig(env: Env = process.env): Config {
         ? undefined
         : integer(env, 'MAX_STREAMS_PER_CALLER', 0, 1, 100_000),
     redisUrl: redisUrl(env),
+    auth,
+    allowUnauthenticatedCallers,
   };
 }
 

@@ -1,8 +1,12 @@
 /**
- * Per-request context: who is calling (credential), and a fresh ChatApi (dedupe cache, call
- * budget) so nothing cached is ever shared between two requests or two credentials.
+ * Per-request context: who is calling (credential, and the verified caller when callers are
+ * authenticated), and a fresh ChatApi (dedupe cache, call budget, the caller's scope rule) so
+ * nothing cached is ever shared between two requests or two credentials.
  */
 import type { YogaInitialContext } from 'graphql-yoga';
+import { callerOf, scopeAuthorizer } from './auth/caller.js';
+import type { Caller } from './auth/caller.js';
+import { CallerAuthError } from './auth/errors.js';
 import type { Config } from './config.js';
 import { ErrorCode, gatewayError } from './errors.js';
 import { requestRecord } from './observability/request-record.js';
@@ -25,10 +29,10 @@ export interface RequestContext {
   /** What carries this operation's results (for stream reports). */
   transport: StreamTransport;
   /**
-   * The verified caller, when caller authentication verified one (undefined until then). Rate
-   * limits and stream caps count per `subject` when it is there (src/limits/caller.ts).
+   * The verified caller (AUTH_JWKS_URL set): its `sub`, allowed projects and token expiry.
+   * Undefined when callers are not authenticated. docs/architecture.md, "Callers".
    */
-  caller?: { subject: string; projects?: ReadonlySet<string>; expiresAt?: number };
+  caller: Caller | undefined;
 }
 
 /** The context resolvers see. */
@@ -71,6 +75,8 @@ export function createContextFactory({ config, client, streams }: ContextDeps) {
   const credentialRequired = config.upstream.kind !== 'sandbox';
   return ({ request, transport }: YogaInitialContext & TransportContext): RequestContext => {
     const record = requestRecord(request);
+    // Verified before the context exists (src/plugins/caller-auth.ts, src/transport/graphql-ws.ts).
+    const caller = config.auth ? callerOf(request) : undefined;
     // Upstream calls end when the client goes away or the execution deadline cancels them.
     const cancelled = new AbortController();
     let api: ChatApi | undefined;
@@ -79,7 +85,11 @@ export function createContextFactory({ config, client, streams }: ContextDeps) {
       config,
       chatApi() {
         if (api) return api;
-        const credential = bearerToken(request.headers.get('authorization')) ?? config.apiKey;
+        if (config.auth && !caller) throw new CallerAuthError('missing'); // fail closed
+        // With caller authentication, Authorization carries the caller's JWT: never forwarded.
+        const credential = config.auth
+          ? config.apiKey
+          : (bearerToken(request.headers.get('authorization')) ?? config.apiKey);
         if (credential === undefined && credentialRequired) {
           throw gatewayError(
             ErrorCode.UNAUTHENTICATED,
@@ -91,6 +101,7 @@ export function createContextFactory({ config, client, streams }: ContextDeps) {
           maxCalls: config.maxUpstreamCallsPerOperation,
           streamIdleTimeoutMs: config.upstreamStreamIdleTimeoutMs,
           counter: record,
+          authorizeScope: caller && scopeAuthorizer(caller),
           call: {
             credential,
             signal: AbortSignal.any([request.signal, cancelled.signal]),
@@ -104,6 +115,7 @@ export function createContextFactory({ config, client, streams }: ContextDeps) {
       transport:
         transport ??
         (request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'other'),
+      caller,
     };
   };
 }

@@ -3,12 +3,15 @@
  * `extensions.code`. Messages are short and safe: no stack, no key, no internal host.
  *
  * Resolvers and the layers below them throw domain errors (UpstreamError, BudgetExceededError,
- * InvalidCursorError, UpstreamPagingError) and never wrap them: `maskError` below, Yoga's one
- * error boundary, turns each into its coded GraphQL error, and masks anything unexpected.
+ * InvalidCursorError, UpstreamPagingError, the caller errors of src/auth/errors.ts) and never
+ * wrap them: `maskError` below, Yoga's one error boundary, turns each into its coded GraphQL
+ * error, and masks anything unexpected.
  */
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import type { MaskError } from 'graphql-yoga';
+import { CallerAuthError, ProjectForbiddenError, ProjectRequiredError } from './auth/errors.js';
+import type { CallerAuthFailure } from './auth/errors.js';
 import { UpstreamPagingError } from './pagination/assemble.js';
 import { InvalidCursorError } from './pagination/cursor.js';
 import { StreamEndedByShutdownError, StreamLimitError } from './streams/registry.js';
@@ -138,8 +141,45 @@ function upstreamError(error: UpstreamError): GraphQLError {
   }
 }
 
+/** Why a token was refused, in words safe to show: never the token, a claim's value or the kid. */
+const CALLER_AUTH_MESSAGES: Record<CallerAuthFailure, string> = {
+  missing: 'This gateway authenticates its callers: send "Authorization: Bearer <JWT>".',
+  malformed: 'The Authorization header must be "Bearer <JWT>".',
+  invalid: 'The token is invalid (its encoding or signature).',
+  algorithm:
+    "The token's signing algorithm is not accepted (asymmetric algorithms only: RS*, PS*, ES*, EdDSA).",
+  unknown_key: 'The token was signed with a key the issuer does not publish.',
+  expired: 'The token expired.',
+  not_yet_valid: 'The token is not valid yet (nbf).',
+  issuer: 'The token was issued by another issuer.',
+  audience: 'The token is meant for another audience.',
+  claims: 'The token lacks a required claim (exp, and a non-empty sub).',
+  keys_unavailable:
+    "The token could not be checked: the issuer's signing keys are unavailable. Try again shortly.",
+};
+
 /** A domain error -> its coded GraphQL error; undefined for anything else. */
 export function codedError(error: unknown): GraphQLError | undefined {
+  if (error instanceof CallerAuthError) {
+    return gatewayError(ErrorCode.UNAUTHENTICATED, CALLER_AUTH_MESSAGES[error.failure], {
+      reason: error.failure,
+    });
+  }
+  if (error instanceof ProjectForbiddenError) {
+    return gatewayError(
+      ErrorCode.FORBIDDEN,
+      error.projectId === undefined
+        ? 'The token allows no project.'
+        : 'The token does not allow this project.',
+      error.projectId === undefined ? {} : { projectId: error.projectId },
+    );
+  }
+  if (error instanceof ProjectRequiredError) {
+    return badUserInput(
+      `The token allows ${error.allowed} projects: pass projectId to say which one (lookups by global id or entity key need a token with exactly one project).`,
+      'projectId',
+    );
+  }
   if (error instanceof UpstreamError) return upstreamError(error);
   if (error instanceof BudgetExceededError) {
     return gatewayError(

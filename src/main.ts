@@ -68,6 +68,7 @@ logger.info(
     url: `${gateway.url}/graphql`,
     metricsUrl: gateway.metricsUrl ?? null,
     mode: config.upstream.kind,
+    callerAuth: config.auth ? 'jwt' : 'none',
   },
   `GraphQL gateway listening on ${gateway.url}/graphql, metrics ${gateway.metricsUrl ?? 'off (METRICS_PORT=0)'} — ${describeUpstream(config.upstream, gateway.sandbox?.url)}`,
 );

@@ -9,6 +9,7 @@ import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createGatewayApp, GRAPHQL_ENDPOINT } from './app.js';
 import type { GatewayApp } from './app.js';
+import { createCallerAuthenticator } from './auth/verify.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -187,6 +188,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const ownRedis =
     !options.redis && config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   const redis = options.redis ?? ownRedis;
+  // One per process: the issuer's keys are fetched and cached once for HTTP and WebSocket.
+  const authenticator = config.auth && createCallerAuthenticator(config.auth, logger);
   const app = createGatewayApp(config, {
     client,
     logger,
@@ -194,6 +197,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isReady: () => state === 'listening',
     streams,
     redis,
+    authenticator,
   });
 
   const limits: ConnectionLimits = {
@@ -230,6 +234,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     path: GRAPHQL_ENDPOINT,
     allowedHosts: config.allowedHosts,
     corsOrigins: config.corsOrigins,
+    authenticator,
   });
   if (metricsServer) await listen(metricsServer, metricsPort!, config.metricsHost);
   try {

@@ -6,8 +6,11 @@
  *
  * Errors before the first event (bad arguments, no such session, too many streams) fail the
  * subscription itself. An error after it (the stream cut, silent for too long, the gateway
- * shutting down) arrives as one last payload with the coded error, then the subscription ends.
+ * shutting down, the caller's token expiring) arrives as one last payload with the coded error,
+ * then the subscription ends.
  */
+import { honouredUntil } from '../auth/caller.js';
+import { CallerAuthError } from '../auth/errors.js';
 import type { GatewayContext } from '../context.js';
 import type { ChatEvent, SessionKey } from '../domain.js';
 import { codedError } from '../errors.js';
@@ -70,6 +73,9 @@ async function startChatTurn(
   }
 }
 
+/** setTimeout's longest delay; a token honoured for longer than this needs no timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const codeOf = (error: unknown) => codedError(error)?.extensions.code as string | undefined;
 
 /**
@@ -110,6 +116,17 @@ async function* relayTurn(
   // Shutdown ends the stream by cancelling its upstream call; the error below then says why.
   const onShutdown = () => ctx.cancel();
   stream.ended.addEventListener('abort', onShutdown, { once: true });
+  // So does the caller's token expiring (docs/architecture.md, "Callers").
+  let expired = false;
+  const until = ctx.caller && honouredUntil(ctx.caller);
+  const delay = until === undefined ? undefined : Math.max(0, until - Date.now());
+  const expiry =
+    delay === undefined || delay > MAX_TIMER_MS
+      ? undefined
+      : setTimeout(() => {
+          expired = true;
+          ctx.cancel();
+        }, delay);
   let count = 0;
   let outcome: StreamOutcome = 'cancelled';
   let errorCode: string | undefined;
@@ -121,12 +138,17 @@ async function* relayTurn(
     outcome = 'completed';
   } catch (error) {
     if (ctx.request.signal.aborted) return; // the client left: nobody to tell
-    const failure = stream.ended.aborted ? new StreamEndedByShutdownError() : error;
+    const failure = stream.ended.aborted
+      ? new StreamEndedByShutdownError()
+      : expired
+        ? new CallerAuthError('expired')
+        : error;
     outcome = stream.ended.aborted ? 'shutdown' : 'error';
     errorCode = codeOf(failure);
     yield { failure };
   } finally {
     stream.ended.removeEventListener('abort', onShutdown);
+    clearTimeout(expiry);
     stream.close({
       requestId: ctx.record.requestId,
       transport: ctx.transport,

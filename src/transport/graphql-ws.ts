@@ -11,7 +11,10 @@
  *   clients that are not browsers send no Origin;
  * - messages are capped like request bodies (MAX_REQUEST_BODY_BYTES).
  * The credential is `connectionParams.authorization`, else the upgrade's `Authorization`
- * header, and is checked per operation exactly as over HTTP (src/context.ts).
+ * header, and is checked per operation exactly as over HTTP (src/context.ts). With caller
+ * authentication (AUTH_JWKS_URL) it is the caller's JWT, verified once at `connection_init`: a
+ * missing or refused token closes the socket with 4403 (graphql-ws's "Forbidden"), and each
+ * operation runs as the connection's caller (docs/architecture.md, "Callers").
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,6 +23,9 @@ import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GatewayApp } from '../app.js';
+import { attachCaller } from '../auth/caller.js';
+import type { Caller } from '../auth/caller.js';
+import type { CallerAuthenticator } from '../auth/verify.js';
 import type { GatewayContext } from '../context.js';
 import { hostName } from '../plugins/host.js';
 import { MAX_REQUEST_BODY_BYTES } from '../plugins/body-limit.js';
@@ -33,6 +39,8 @@ export interface GraphQLOverWebSocketOptions {
   allowedHosts: readonly string[];
   /** Origins allowed cross-origin (CORS_ORIGINS), or `['*']`. */
   corsOrigins: readonly string[];
+  /** Verifies the caller's JWT at `connection_init` (AUTH_JWKS_URL); none = no caller auth. */
+  authenticator?: CallerAuthenticator | undefined;
 }
 
 export interface GraphQLOverWebSocket {
@@ -40,6 +48,15 @@ export interface GraphQLOverWebSocket {
   connections(): number;
   /** Closes every connection with 1001 (going away) and stops accepting new ones. */
   close(): Promise<void>;
+}
+
+/** `connectionParams.authorization`, else the upgrade's `Authorization` header. */
+function authorizationOf(
+  connectionParams: Readonly<Record<string, unknown>> | undefined,
+  upgrade: IncomingMessage,
+): string | undefined {
+  const fromParams = connectionParams?.authorization;
+  return typeof fromParams === 'string' ? fromParams : upgrade.headers.authorization;
 }
 
 /** Headers an operation's context reads from the upgrade request. */
@@ -91,21 +108,28 @@ export function serveGraphQLOverWebSocket(
   const operationKey = (socketId: object, id: string) => `${sockets.get(socketId) ?? 0}:${id}`;
   const sockets = new WeakMap<object, number>();
   let nextSocket = 0;
+  /** Each connection's verified caller (caller authentication only). */
+  const callers = new WeakMap<object, Caller>();
 
   useServer(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      onConnect(ctx) {
+      async onConnect(ctx) {
         sockets.set(ctx.extra.socket, ++nextSocket);
-        return true;
+        if (!options.authenticator) return true;
+        try {
+          const authorization = authorizationOf(ctx.connectionParams, ctx.extra.request);
+          callers.set(ctx.extra.socket, await options.authenticator.authenticate(authorization));
+          return true;
+        } catch {
+          return false; // graphql-ws closes the socket with 4403 Forbidden
+        }
       },
       async onSubscribe(ctx, id, payload) {
         const { request: upgrade } = ctx.extra;
         const headers = new Headers({ 'content-type': 'application/json' });
-        const fromParams = ctx.connectionParams?.authorization;
-        const authorization =
-          typeof fromParams === 'string' ? fromParams : upgrade.headers.authorization;
+        const authorization = authorizationOf(ctx.connectionParams, upgrade);
         if (authorization) headers.set('authorization', authorization);
         for (const name of FORWARDED_HEADERS) {
           const value = upgrade.headers[name];
@@ -118,6 +142,8 @@ export function serveGraphQLOverWebSocket(
           headers,
           signal: controller.signal,
         });
+        const caller = callers.get(ctx.extra.socket);
+        if (caller) attachCaller(request, caller);
         // `req` as node's HTTP server context has it: the caller's address (src/limits/caller.ts).
         const initial = { request, req: upgrade, params: payload, transport: 'graphql-ws' };
         const enveloped = app.getEnveloped(initial);

@@ -6,7 +6,9 @@
  *  - a budget: at most MAX_UPSTREAM_CALLS_PER_OPERATION HTTP attempts (distinct calls and their
  *    retries), across all endpoints, counted on the request's record (docs/architecture.md,
  *    "The call budget");
- *  - a concurrency cap, so a wide query cannot open a socket per field at once.
+ *  - a concurrency cap, so a wide query cannot open a socket per field at once;
+ *  - `authorizeScope`, applied to the scope of every method before anything else: the one place
+ *    the caller's projects are enforced (src/auth/caller.ts, docs/architecture.md "Callers").
  * Created per request (src/context.ts): nothing here outlives or crosses credentials.
  */
 import DataLoader from 'dataloader';
@@ -66,6 +68,11 @@ export interface ChatApiOptions {
   concurrency?: number;
   /** Longest silence of a streamed turn (UPSTREAM_STREAM_IDLE_TIMEOUT_MS; default 60 s). */
   streamIdleTimeoutMs?: number | undefined;
+  /**
+   * The scope every call is made in, from the scope it was asked for; throws a domain error to
+   * refuse it (no upstream call is made). Default: the scope as asked.
+   */
+  authorizeScope?: ((scope: Scope) => Scope) | undefined;
 }
 
 /** `POST /api/v1/chat`: every field optional; undefined fields are not sent. */
@@ -147,25 +154,26 @@ export class ChatApi {
     );
   }
 
-  listSessions(params: ListSessionsParams): Promise<ChatSessionPage> {
-    return this.#lists.load(params);
+  async listSessions(params: ListSessionsParams): Promise<ChatSessionPage> {
+    return this.#lists.load(this.#authorize(params));
   }
 
   /** One session summary; `null` when the upstream answers 404. */
-  getSummary(key: SessionKey): Promise<ChatSession | null> {
-    return nullIfNotFound(this.#summaries.load(key));
+  async getSummary(key: SessionKey): Promise<ChatSession | null> {
+    return nullIfNotFound(this.#summaries.load(this.#authorize(key)));
   }
 
   /** One session with its events; `null` when the upstream answers 404. */
-  getSession(key: SessionKey): Promise<FullChatSession | null> {
-    return nullIfNotFound(this.#sessions.load(key));
+  async getSession(key: SessionKey): Promise<FullChatSession | null> {
+    return nullIfNotFound(this.#sessions.load(this.#authorize(key)));
   }
 
   /**
    * `POST /api/v1/chat`: a new session in `scope`'s project. One call against the budget; never
    * repeated once it may have reached the upstream (src/upstream/client.ts, `neverSent`).
    */
-  async createSession(scope: Scope, input: CreateSessionInput): Promise<ChatSession> {
+  async createSession(asked: Scope, input: CreateSessionInput): Promise<ChatSession> {
+    const scope = this.#authorize(asked);
     const body: Record<string, unknown> = {};
     if (input.indexIds !== undefined) body.index_ids = input.indexIds;
     if (input.sharedAccess !== undefined) body.shared_access = input.sharedAccess;
@@ -180,7 +188,8 @@ export class ChatApi {
   }
 
   /** `DELETE /api/v1/chat/{session_id}`; a session the upstream does not know is SessionNotFoundError. */
-  async deleteSession(key: SessionKey): Promise<void> {
+  async deleteSession(asked: SessionKey): Promise<void> {
+    const key = this.#authorize(asked);
     try {
       await this.#write(
         '/api/v1/chat/{session_id}',
@@ -209,8 +218,10 @@ export class ChatApi {
    *   operation's signal fires.
    * - Leaving the loop early (`return()`) closes the upstream request at once, even while
    *   waiting for the next event.
+   * - The scope is authorized here, at once (a refusal throws before any stream exists).
    */
-  streamTurn(key: SessionKey, input: StreamTurnInput): AsyncIterable<ChatEvent> {
+  streamTurn(asked: SessionKey, input: StreamTurnInput): AsyncIterable<ChatEvent> {
+    const key = this.#authorize(asked);
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<ChatEvent> => {
         const stop = new AbortController();
@@ -288,6 +299,17 @@ export class ChatApi {
     } finally {
       operation?.removeEventListener('abort', onOperationAbort);
     }
+  }
+
+  /** `target` with the scope `authorizeScope` decides (the same object when there is no hook). */
+  #authorize<T extends Scope>(target: T): T {
+    const authorize = this.#options.authorizeScope;
+    if (!authorize) return target;
+    const { projectId, organizationId } = authorize({
+      projectId: target.projectId,
+      organizationId: target.organizationId,
+    });
+    return { ...target, projectId, organizationId };
   }
 
   /** One write: through the concurrency cap, one call against the budget, never deduped. */

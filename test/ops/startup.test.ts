@@ -30,3 +30,32 @@ describe.concurrent('invalid operational configuration', () => {
     expect(stderr).toMatch(new RegExp(`^Invalid configuration: ${name} `));
   });
 });
+
+describe('refusing to start exposed', () => {
+  // TEST-NET-1 (RFC 5737): no interface here has it, so nothing ever listens on it.
+  const exposed = {
+    LLAMA_CLOUD_API_KEY: 'llx-server-key-of-this-test',
+    LLAMA_CLOUD_BASE_URL: 'http://127.0.0.1:9',
+    HOST: '192.0.2.1',
+  };
+
+  it('a server key on a non-loopback HOST without caller authentication: exit 2, one message with the two ways out', async () => {
+    const { code, stdout, stderr } = await start(exposed);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^Invalid configuration: refusing to start exposed: /);
+    expect(stderr).toContain('HOST=192.0.2.1 is not a loopback address');
+    expect(stderr).toContain('set AUTH_JWKS_URL');
+    expect(stderr).toContain('ALLOW_UNAUTHENTICATED_CALLERS=true');
+    expect(stderr).not.toContain('llx-server-key-of-this-test');
+  });
+
+  it('ALLOW_UNAUTHENTICATED_CALLERS=true: past the check (it then fails to bind the unassigned address)', async () => {
+    const { code, stderr } = await start({ ...exposed, ALLOW_UNAUTHENTICATED_CALLERS: 'true' });
+    expect(code).not.toBe(2);
+    expect(code).not.toBe(0);
+    expect(stderr).not.toContain('refusing to start');
+    expect(stderr).toMatch(/EADDRNOTAVAIL/);
+  });
+});

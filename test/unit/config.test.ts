@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       trustProxyHops: 0,
       maxStreamsPerCaller: undefined,
       redisUrl: undefined,
+      auth: undefined,
+      allowUnauthenticatedCallers: false,
     });
   });
 
@@ -133,5 +135,59 @@ describe('loadConfig', () => {
         message: expect.not.stringContaining('llx-secret'),
       }),
     );
+  });
+
+  it('reads caller authentication (AUTH_*): JWKS over https, or http on loopback only', () => {
+    expect(
+      loadConfig({
+        AUTH_JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
+        AUTH_JWT_ISSUER: 'https://issuer.example/',
+        AUTH_JWT_AUDIENCE: 'chat-gateway, other',
+        AUTH_PROJECTS_CLAIM: 'https://example.com/projects',
+      }).auth,
+    ).toEqual({
+      jwksUrl: 'https://issuer.example/.well-known/jwks.json',
+      issuer: 'https://issuer.example/',
+      audience: ['chat-gateway', 'other'],
+      projectsClaim: 'https://example.com/projects',
+    });
+    expect(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks' }).auth?.jwksUrl).toBe(
+      'http://127.0.0.1:8080/jwks',
+    );
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'http://issuer.example/jwks' })).toThrow(
+      /AUTH_JWKS_URL must use https/,
+    );
+    expect(() => loadConfig({ AUTH_PROJECTS_CLAIM: 'projects' })).toThrow(
+      /AUTH_PROJECTS_CLAIM needs AUTH_JWKS_URL/,
+    );
+    // The upstream is called with the server key: a real upstream needs one.
+    expect(() =>
+      loadConfig({
+        AUTH_JWKS_URL: 'https://issuer.example/jwks',
+        LLAMA_CLOUD_BASE_URL: 'https://llama.example',
+      }),
+    ).toThrow(/AUTH_JWKS_URL needs LLAMA_CLOUD_API_KEY/);
+  });
+
+  it('refuses to start exposed: a server key, a non-loopback HOST and no caller authentication', () => {
+    const exposed = { LLAMA_CLOUD_API_KEY: 'llx-secret', HOST: '0.0.0.0' };
+    expect(() => loadConfig(exposed)).toThrow(ConfigError);
+    expect(() => loadConfig(exposed)).toThrow(
+      /refusing to start exposed: .*HOST=0\.0\.0\.0.*AUTH_JWKS_URL.*ALLOW_UNAUTHENTICATED_CALLERS=true/,
+    );
+    for (const host of ['gw.internal', '::', '10.0.0.7']) {
+      expect(() => loadConfig({ ...exposed, HOST: host })).toThrow(/refusing to start exposed/);
+    }
+    // The two ways out, loopback hosts, and the sandbox (no server key) start.
+    expect(
+      loadConfig({ ...exposed, ALLOW_UNAUTHENTICATED_CALLERS: 'true' }).allowUnauthenticatedCallers,
+    ).toBe(true);
+    expect(
+      loadConfig({ ...exposed, AUTH_JWKS_URL: 'https://issuer.example/jwks' }).auth,
+    ).toBeDefined();
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+      expect(loadConfig({ ...exposed, HOST: host }).host).toBe(host);
+    }
+    expect(loadConfig({ HOST: '0.0.0.0' }).upstream).toEqual({ kind: 'sandbox' });
   });
 });
