@@ -532,3 +532,29 @@ describe('JWKS key rotation', () => {
     expect(upstreamCalls()).toHaveLength(2);
   }, 15_000);
 });
+
+describe('rate limits count per verified subject', () => {
+  it('RATE_LIMIT=2/60: fresh tokens of one sub share its budget; another sub has its own', async () => {
+    const limited = await startStack({
+      env: {
+        AUTH_JWKS_URL: jwks.url,
+        AUTH_JWT_ISSUER: ISSUER,
+        AUTH_JWT_AUDIENCE: AUDIENCE,
+        RATE_LIMIT: '2/60',
+      },
+    });
+    try {
+      const asUser = async (sub: string, jti: string) =>
+        limited.graphql(LIST, {}, bearer(await sign(key, { sub, jti })));
+      expect((await asUser('user-9', 'a')).body.errors).toBeUndefined();
+      expect((await asUser('user-9', 'b')).body.errors).toBeUndefined();
+      // A third token of the same subject: the same caller, whatever the token's bytes.
+      const third = await asUser('user-9', 'c');
+      expect(errorOf(third)?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(limited.listCalls()).toHaveLength(2);
+      expect((await asUser('user-10', 'd')).body.errors).toBeUndefined();
+    } finally {
+      await limited.close();
+    }
+  });
+});
