@@ -154,23 +154,27 @@ function baseUrl(raw: string, name: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** A comma-separated list (blank items dropped), or `*` alone; undefined when unset. */
+function listOrAny(env: Env, name: string): string[] | '*' | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (!items.includes('*')) return items;
+  if (items.length > 1) throw new ConfigError(`${name} must be either * alone or a list, not both`);
+  return '*';
+}
+
 /**
  * CORS_ORIGINS: comma-separated origins (`scheme://host[:port]`, no path), or `*` alone.
  * Origins are compared as browsers send them, so they are normalised the same way.
  */
 function corsOrigins(env: Env): string[] {
-  const raw = read(env, 'CORS_ORIGINS');
-  if (raw === undefined) return [];
-  const items = raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  if (items.includes('*')) {
-    if (items.length > 1) {
-      throw new ConfigError('CORS_ORIGINS must be either * alone or a list of origins, not both');
-    }
-    return ['*'];
-  }
+  const items = listOrAny(env, 'CORS_ORIGINS');
+  if (items === undefined) return [];
+  if (items === '*') return ['*'];
   return items.map((item) => {
     let url: URL;
     try {
@@ -212,23 +216,14 @@ export function normaliseHostName(host: string): string {
  * names, plus HOST when it names one interface.
  */
 function allowedHosts(env: Env, host: string): string[] {
-  const raw = read(env, 'ALLOWED_HOSTS');
-  if (raw === undefined) {
+  const items = listOrAny(env, 'ALLOWED_HOSTS');
+  if (items === undefined) {
     const hosts = ['localhost', '127.0.0.1', '[::1]'];
     const own = normaliseHostName(host);
     if (!WILDCARD_HOSTS.has(host) && !hosts.includes(own)) hosts.push(own);
     return hosts;
   }
-  const items = raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  if (items.includes('*')) {
-    if (items.length > 1) {
-      throw new ConfigError('ALLOWED_HOSTS must be either * alone or a list of host names');
-    }
-    return ['*'];
-  }
+  if (items === '*') return ['*'];
   return items.map((item) => {
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+|[0-9a-f:]+)$/i.test(item)) {
       throw new ConfigError(

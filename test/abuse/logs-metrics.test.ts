@@ -4,8 +4,6 @@
  * error counter per distinct code; client-chosen operation names cannot take or block a real
  * operation's label.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -18,6 +16,7 @@ import {
 import { MAX_ERROR_CODES, OTHER_CODE, errorCodesOf } from '../../src/observability/operation.js';
 import { startStack } from '../support/stack.js';
 import type { Stack, StackOptions } from '../support/stack.js';
+import { freePort } from '../support/process.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -37,17 +36,6 @@ async function scrape(url: string | undefined): Promise<Map<string, number>> {
     series.set(line.slice(0, index), Number(line.slice(index + 1)));
   }
   return series;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A stack whose log lines are kept as raw text. */

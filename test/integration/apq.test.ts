@@ -7,8 +7,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +23,7 @@ import { eventually } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
 import { operationOverWebSocket } from '../support/subscriptions.js';
 import type { GraphQLResponse, Stack } from '../support/stack.js';
+import { freePort } from '../support/process.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** A distinct, valid query per n (the alias changes the text and so the hash). */
@@ -377,15 +376,4 @@ function newClient(port: number): Redis {
   // The owner of a client listens for its errors (the gateway's connection owner does).
   client.on('error', () => {});
   return client;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
