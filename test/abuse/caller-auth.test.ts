@@ -535,9 +535,12 @@ describe('JWKS key rotation', () => {
 
 describe('rate limits count per verified subject', () => {
   it('RATE_LIMIT=2/60: fresh tokens of one sub share its budget; another sub has its own', async () => {
+    // Its own issuer keys: the rotation test changes what the shared JWKS publishes.
+    const own = await signingKey('rate-limit-key', 'ES256');
+    const ownJwks = await serveJwks([own.jwk]);
     const limited = await startStack({
       env: {
-        AUTH_JWKS_URL: jwks.url,
+        AUTH_JWKS_URL: ownJwks.url,
         AUTH_JWT_ISSUER: ISSUER,
         AUTH_JWT_AUDIENCE: AUDIENCE,
         RATE_LIMIT: '2/60',
@@ -545,7 +548,7 @@ describe('rate limits count per verified subject', () => {
     });
     try {
       const asUser = async (sub: string, jti: string) =>
-        limited.graphql(LIST, {}, bearer(await sign(key, { sub, jti })));
+        limited.graphql(LIST, {}, bearer(await sign(own, { sub, jti })));
       expect((await asUser('user-9', 'a')).body.errors).toBeUndefined();
       expect((await asUser('user-9', 'b')).body.errors).toBeUndefined();
       // A third token of the same subject: the same caller, whatever the token's bytes.
@@ -555,6 +558,7 @@ describe('rate limits count per verified subject', () => {
       expect((await asUser('user-10', 'd')).body.errors).toBeUndefined();
     } finally {
       await limited.close();
+      await new Promise((resolve) => ownJwks.server.close(resolve));
     }
   });
 });
