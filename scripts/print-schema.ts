@@ -1,6 +1,11 @@
-/** Writes schema.graphql from the Pothos schema (`npm run schema:print`; a test checks drift). */
+/**
+ * Writes schema.graphql (client schema), subgraph.graphql (federation subgraph SDL) and
+ * possible-types.json from the Pothos schema (`npm run schema:print`; a test checks drift).
+ */
 import { writeFileSync } from 'node:fs';
-import { printSchemaFile } from './schema-file.js';
+import { SCHEMA_FILES } from './schema-file.js';
 
-writeFileSync(new URL('../schema.graphql', import.meta.url), printSchemaFile());
-console.log('wrote schema.graphql');
+for (const [file, print] of Object.entries(SCHEMA_FILES)) {
+  writeFileSync(new URL(`../${file}`, import.meta.url), print());
+  console.log(`wrote ${file}`);
+}

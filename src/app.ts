@@ -25,6 +25,7 @@ import { useJitExecution } from './plugins/jit.js';
 import { useRequestLogging } from './plugins/logging.js';
 import { useMetrics } from './plugins/metrics.js';
 import type { Metrics } from './plugins/metrics.js';
+import { useNoStoreOnGet } from './plugins/no-store.js';
 import { useQueryLimits } from './plugins/query-limits.js';
 import { useRateLimit } from './plugins/rate-limit.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
@@ -117,6 +118,7 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       useMetrics({ metrics, routes: ROUTES }),
       useRequestLogging({ logger }),
       useVaryOrigin(config.corsOrigins),
+      useNoStoreOnGet(),
     ],
     context: createContextFactory({ config, client, streams: deps.streams }),
   });

@@ -20,6 +20,24 @@ export interface GatewaySchemaTypes {
   DefaultNodeNullability: false;
 }
 
+/**
+ * Demand control (`@cost`/`@listSize` of federation v2.9, printed in subgraph.graphql only) for
+ * routers that price operations: a field that makes an upstream call weighs this much (Apollo's
+ * default is 1 per object, 10 per mutation), so an operation's price follows its upstream calls.
+ */
+export const UPSTREAM_CALL_COST = 10;
+
+/**
+ * `@listSize` of the chat-session connections: `first` sizes `edges`; without it the page is
+ * DEFAULT_PAGE_SIZE (20 unless configured), so `first` is not required.
+ */
+export const CONNECTION_LIST_SIZE = {
+  assumedSize: 20,
+  slicingArguments: ['first'],
+  sizedFields: ['edges'],
+  requireOneSlicingArgument: false,
+};
+
 export const builder = new SchemaBuilder<GatewaySchemaTypes>({
   // Directives turns the federation directives into AST nodes, which the subgraph SDL printer reads.
   plugins: [DirectivesPlugin, RelayPlugin, FederationPlugin],
@@ -34,11 +52,15 @@ export const builder = new SchemaBuilder<GatewaySchemaTypes>({
       description: 'Global id of this object: pass it to `node(id:)` or `nodes(ids:)`.',
     },
     nodeQueryOptions: {
+      cost: UPSTREAM_CALL_COST,
       description:
         'Fetches any object by its global id; null when it does not exist. A malformed id is BAD_USER_INPUT.',
       args: { id: { description: 'A global id (the `id` field of a Node).' } },
     },
     nodesQueryOptions: {
+      cost: UPSTREAM_CALL_COST,
+      // At most MAX_PAGE_SIZE ids (100 unless configured), one upstream call each.
+      listSize: { assumedSize: 100 },
       // Nullable list, like every root field: one bad id must not null the whole response.
       nullable: { list: true, items: true },
       description:

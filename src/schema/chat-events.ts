@@ -14,7 +14,7 @@ import type {
   ToolResultChatEvent,
   UnknownChatEvent,
 } from '../domain.js';
-import { builder } from './builder.js';
+import { builder, UPSTREAM_CALL_COST } from './builder.js';
 import { tokenCountFields } from './token-counts.js';
 import { ChatSessionRef } from './chat-session.js';
 
@@ -170,6 +170,7 @@ builder.objectField(ChatSessionRef, 'events', (t) =>
   t.field({
     type: [ChatEventRef],
     nullable: true,
+    cost: UPSTREAM_CALL_COST,
     description:
       'The conversation history, oldest first (`GET /api/v1/chat/{session_id}`, fetched only when selected). Null if the session no longer exists.',
     resolve: async (session, _args, ctx) => {

@@ -6,7 +6,7 @@
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { validateIndexIds, validateScope, validateSessionId } from './arguments.js';
-import { builder } from './builder.js';
+import { builder, UPSTREAM_CALL_COST } from './builder.js';
 import { ChatSessionRef, ChatSharedAccessRef } from './chat-session.js';
 
 builder.mutationType({ description: 'Writes to the LlamaCloud Chat API.' });
@@ -42,6 +42,7 @@ builder.relayMutationField(
   },
   {
     nullable: true,
+    cost: UPSTREAM_CALL_COST,
     description:
       'Creates a chat session (`POST /api/v1/chat`). Never retried once sent: on an error, list the sessions before creating again.',
     resolve: async (_root, { input }, ctx) => {
@@ -83,6 +84,7 @@ builder.relayMutationField(
   },
   {
     nullable: true,
+    cost: UPSTREAM_CALL_COST,
     description:
       'Deletes a chat session (`DELETE /api/v1/chat/{session_id}`); NOT_FOUND when there is no such session.',
     resolve: async (_root, { input }, ctx) => {

@@ -6,7 +6,7 @@
 import type { GatewayContext } from '../context.js';
 import type { ChatJobMetadata, ChatSession, SessionKey } from '../domain.js';
 import { validateScope, validateSessionId } from './arguments.js';
-import { builder } from './builder.js';
+import { builder, UPSTREAM_CALL_COST } from './builder.js';
 import { tokenCountFields } from './token-counts.js';
 
 export const ChatJobMetadataRef = builder.objectRef<ChatJobMetadata>('ChatJobMetadata').implement({
@@ -96,6 +96,7 @@ builder.queryField('chatSession', (t) =>
   t.field({
     type: ChatSessionRef,
     nullable: true,
+    cost: UPSTREAM_CALL_COST,
     description:
       'One chat session by its upstream id (`GET /api/v1/chat/{session_id}/summary`); null when it does not exist.',
     args: {

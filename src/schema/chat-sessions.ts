@@ -6,7 +6,7 @@ import type { ChatSession } from '../domain.js';
 import { assemblePage } from '../pagination/assemble.js';
 import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
 import { validateFirst, validateScope } from './arguments.js';
-import { builder } from './builder.js';
+import { builder, CONNECTION_LIST_SIZE, UPSTREAM_CALL_COST } from './builder.js';
 import { ChatSessionRef } from './chat-session.js';
 
 export const ChatSessionConnection = builder.connectionObject(
@@ -62,6 +62,8 @@ builder.queryField('chatSessions', (t) =>
   t.field({
     type: ChatSessionConnection,
     nullable: true,
+    cost: UPSTREAM_CALL_COST,
+    listSize: CONNECTION_LIST_SIZE,
     description:
       'Chat sessions of a project, as a forward-only Relay connection over `GET /api/v1/chat`. Pass `pageInfo.endCursor` as `after` to get the next page; cursors are opaque and bound to the projectId/organizationId they were issued for.',
     args: {

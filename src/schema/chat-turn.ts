@@ -19,7 +19,7 @@ import { StreamEndedByShutdownError } from '../streams/registry.js';
 import type { StreamHandle, StreamOutcome } from '../streams/registry.js';
 import { SessionNotFoundError } from '../upstream/errors.js';
 import { validateIndexIds, validatePrompt, validateScope, validateSessionId } from './arguments.js';
-import { builder } from './builder.js';
+import { builder, UPSTREAM_CALL_COST } from './builder.js';
 import { ChatEventRef } from './chat-events.js';
 
 /** The error that ended a stream, carried to `resolve` so it is coded at the usual boundary. */
@@ -164,6 +164,7 @@ builder.subscriptionType({ description: 'Live results from the LlamaCloud Chat A
 builder.subscriptionField('chatTurn', (t) =>
   t.field({
     type: ChatEventRef,
+    cost: UPSTREAM_CALL_COST,
     description:
       'Sends one chat turn to a session and streams its events as the agent produces them (thinking, tool calls and results, text deltas), completing after the `stop` event. Never retried once sent. The prompt is never logged. Errors after the first event (STREAM_INTERRUPTED, UPSTREAM_TIMEOUT when the upstream falls silent, SHUTTING_DOWN) arrive as a last payload with `errors`.',
     args: {

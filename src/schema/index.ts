@@ -12,8 +12,8 @@ import './indexes.js';
 import './chat-session-mutations.js';
 import './chat-turn.js';
 
-/** Pinned, so a plugin upgrade cannot silently change the printed SDL. */
-export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
+/** Pinned, so a plugin upgrade cannot silently change the printed SDL (v2.9: `@cost`, `@listSize`). */
+export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.9';
 
 export function buildSchema() {
   return builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL });

@@ -2,7 +2,7 @@
  * Project, as far as this subgraph knows it: an id and its chat sessions. Another subgraph owns
  * the rest (its name, say); the router resolves a Project here from its key alone.
  */
-import { builder } from './builder.js';
+import { builder, CONNECTION_LIST_SIZE, UPSTREAM_CALL_COST } from './builder.js';
 import { ChatSessionConnection, resolveChatSessions } from './chat-sessions.js';
 
 interface Project {
@@ -17,6 +17,8 @@ export const ProjectRef = builder.objectRef<Project>('Project').implement({
     chatSessions: t.field({
       type: ChatSessionConnection,
       nullable: true,
+      cost: UPSTREAM_CALL_COST,
+      listSize: CONNECTION_LIST_SIZE,
       description:
         'Chat sessions of this project: the same forward-only connection as `Query.chatSessions(projectId: id)`, whose cursors it shares.',
       args: {

@@ -64,8 +64,8 @@ beforeEach(() => {
 });
 
 describe('the subgraph', () => {
-  it('serves _service.sdl equal to the committed schema.graphql', () => {
-    const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
+  it('serves _service.sdl equal to the committed subgraph.graphql', () => {
+    const committed = readFileSync(new URL('../../subgraph.graphql', import.meta.url), 'utf8');
     expect(`${chatSdl}\n`).toBe(committed);
   });
 
