@@ -76,6 +76,10 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
     cors: corsOptions(config.corsOrigins),
     // Replaced by useRequestBodyLimit (same cap and answer, cheaper): see src/plugins/body-limit.ts.
     maxRequestBodySize: false,
+    // BATCHING_LIMIT operations per request (a JSON array body), each validated, limited and
+    // rate-limited on its own; they share the request's record, so one upstream-call budget and
+    // the 1 MiB body cap cover the whole batch (docs/architecture.md, "Batching").
+    batching: config.batchingLimit > 0 ? { limit: config.batchingLimit } : false,
     // The one error boundary: domain errors become coded GraphQL errors (src/errors.ts). Never
     // attach stacks or original messages, whatever NODE_ENV says.
     maskedErrors: { isDev: false, maskError },
