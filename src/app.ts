@@ -2,6 +2,7 @@
  * createGatewayApp: the Yoga app (schema, plugins, context) and nothing else. It listens on no
  * port; src/server.ts serves it over node:http. See docs/architecture.md, "How a request flows".
  */
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
@@ -109,6 +110,9 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       ...(config.rateLimit
         ? [useRateLimit({ limiter: createRateLimiter(config.rateLimit, deps.redis) })]
         : []),
+      // @defer/@stream (multipart/mixed, SSE): adds the directives and their validation rules;
+      // such documents run on Yoga's incremental executor, not graphql-jit (src/plugins/jit.ts).
+      useDeferStream(),
       useJitExecution(logger),
       // After graphql-jit: each wraps or stops the executor that actually runs.
       useListSizeLimit({ max: config.maxPageSize }),

@@ -7,6 +7,8 @@
  * Some documents run on graphql-js instead (decided once per document, docs/architecture.md
  * "graphql-jit and its exclusions"):
  *  - subscriptions (see `enableIf` below);
+ *  - documents using `@defer` or `@stream`: graphql-jit has no incremental delivery, Yoga's
+ *    default executor (@graphql-tools/executor) has;
  *  - documents that select a list whose items are resolved one promise each (LISTS_OF_PROMISES),
  *    wherever it sits in the document (fragments included). graphql-jit 0.8.7 writes a resolved
  *    item at its index (`resultArray[idx] = …`) but a rejected one with `resultArray.push(null)`
@@ -35,13 +37,19 @@ import type { Logger } from '../logger.js';
  */
 export const LISTS_OF_PROMISES: ReadonlySet<string> = new Set(['Query._entities']);
 
-/** Whether the document selects one of LISTS_OF_PROMISES anywhere (its fragments included). */
+/**
+ * Whether the document must run on graphql-js: it selects one of LISTS_OF_PROMISES anywhere (its
+ * fragments included), or uses `@defer`/`@stream`.
+ */
 export function selectsListOfPromises(schema: GraphQLSchema, document: DocumentNode): boolean {
   const typeInfo = new TypeInfo(schema);
   let found = false;
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
+      Directive(node) {
+        if (node.name.value === 'defer' || node.name.value === 'stream') found = true;
+      },
       Field(node) {
         const parent = typeInfo.getParentType();
         if (parent && LISTS_OF_PROMISES.has(`${getNamedType(parent).name}.${node.name.value}`)) {
@@ -64,7 +72,7 @@ export function useJitExecution(logger: Logger) {
         // `{ sessionId, prompt }`). A subscription is compiled once per stream, not per item, so
         // nothing is lost.
         if (getOperationAST(document, operationName)?.operation === 'subscription') return false;
-        // Lists of promises run on graphql-js: see the top of this file.
+        // Lists of promises and incremental delivery run on graphql-js: see the top of this file.
         let exclude = excluded.get(document);
         if (exclude === undefined) {
           exclude = selectsListOfPromises(schema, document);

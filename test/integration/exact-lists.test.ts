@@ -9,7 +9,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_PROJECTS } from '../../src/sandbox/data.js';
 import { startStack } from '../support/stack.js';
-import type { Stack } from '../support/stack.js';
+import type { GraphQLResponse, Stack } from '../support/stack.js';
 
 const ITEMS = 40;
 const BUDGET = 25;
@@ -33,11 +33,7 @@ afterAll(() => stack.close());
 type Item = { sessionId: string } | null;
 
 /** One entry per input, in order: the first BUDGET resolved, the rest null with a coded error each. */
-function expectExactList(
-  res: Awaited<ReturnType<Stack['graphql']>>,
-  field: string,
-  expected: string[],
-) {
+function expectExactList(res: GraphQLResponse, field: string, expected: string[]) {
   const list = res.body.data?.[field] as Item[] | undefined;
   expect(list).toHaveLength(expected.length);
   const resolved = list!.filter((item) => item !== null);
