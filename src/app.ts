@@ -2,6 +2,7 @@
  * createGatewayApp: the Yoga app (schema, plugins, context) and nothing else. It listens on no
  * port; src/server.ts serves it over node:http. See docs/architecture.md, "How a request flows".
  */
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
@@ -77,6 +78,10 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
     cors: corsOptions(config.corsOrigins),
     // Replaced by useRequestBodyLimit (same cap and answer, cheaper): see src/plugins/body-limit.ts.
     maxRequestBodySize: false,
+    // BATCHING_LIMIT operations per request (a JSON array body), each validated, limited and
+    // rate-limited on its own; they share the request's record, so one upstream-call budget and
+    // the 1 MiB body cap cover the whole batch (docs/architecture.md, "Batching").
+    batching: config.batchingLimit > 0 ? { limit: config.batchingLimit } : false,
     // The one error boundary: domain errors become coded GraphQL errors (src/errors.ts). Never
     // attach stacks or original messages, whatever NODE_ENV says.
     maskedErrors: { isDev: false, maskError },
@@ -106,6 +111,9 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       ...(config.rateLimit
         ? [useRateLimit({ limiter: createRateLimiter(config.rateLimit, deps.redis) })]
         : []),
+      // @defer/@stream (multipart/mixed, SSE): adds the directives and their validation rules;
+      // such documents run on Yoga's incremental executor, not graphql-jit (src/plugins/jit.ts).
+      useDeferStream(),
       useJitExecution(logger),
       // After graphql-jit: each wraps or stops the executor that actually runs.
       useListSizeLimit({ max: config.maxPageSize }),

@@ -29,6 +29,8 @@ export interface Config {
   maxPageSize: number;
   defaultPageSize: number;
   maxUpstreamCallsPerOperation: number;
+  /** BATCHING_LIMIT: operations per HTTP request (a JSON array body); 0 turns batching off. */
+  batchingLimit: number;
   logLevel: LogLevel;
   /** How long in-flight requests may take to finish after SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
@@ -451,6 +453,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize,
     defaultPageSize,
     maxUpstreamCallsPerOperation: integer(env, 'MAX_UPSTREAM_CALLS_PER_OPERATION', 25, 1, 1_000),
+    batchingLimit: integer(env, 'BATCHING_LIMIT', 10, 0, 100),
     logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     corsOrigins: corsOrigins(env),

@@ -5,7 +5,9 @@
  */
 import { GraphQLError } from 'graphql';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import { mapAsyncIterator } from 'graphql-yoga';
 import type { Plugin } from 'graphql-yoga';
+import { maskError } from '../errors.js';
 import { requestRecord } from '../observability/request-record.js';
 import { REQUEST_ID_HEADER } from '../observability/trace.js';
 
@@ -30,12 +32,35 @@ function tag<R extends ExecutionResult>(result: R, requestId: string): R {
   return { ...result, errors: result.errors.map((e) => withRequestId(e, requestId)) };
 }
 
+/** One payload of a stream (subscription, @defer/@stream): its errors and its increments' errors. */
+function tagPayload<R extends ExecutionResult>(payload: R, requestId: string): R {
+  const tagged = tag(payload, requestId);
+  const incremental = (tagged as { incremental?: ExecutionResult[] }).incremental;
+  if (!Array.isArray(incremental)) return tagged;
+  // Yoga's error masking (the boundary, src/errors.ts) sees only a payload's top-level `errors`,
+  // not those of its `incremental` parts: without this, a deferred field's domain error reached
+  // the client raw (no code, the internal message). Masked here, then tagged.
+  const masked = (part: ExecutionResult): ExecutionResult =>
+    part.errors?.length
+      ? {
+          ...part,
+          errors: part.errors.map((e) =>
+            e.extensions?.code ? e : (maskError(e, 'Unexpected error.', false) as GraphQLError),
+          ),
+        }
+      : part;
+  return { ...tagged, incremental: incremental.map((part) => tag(masked(part), requestId)) };
+}
+
 export function useRequestId(): Plugin {
   return {
     onResultProcess({ request, result, setResult }) {
-      // Streams (@defer, subscriptions) are not offered by this schema.
-      if (Symbol.asyncIterator in result) return;
       const { requestId } = requestRecord(request);
+      // Streams (subscriptions over SSE, @defer/@stream): each payload as it passes.
+      if (Symbol.asyncIterator in result) {
+        setResult(mapAsyncIterator(result, (payload) => tagPayload(payload, requestId)));
+        return;
+      }
       setResult(
         Array.isArray(result) ? result.map((r) => tag(r, requestId)) : tag(result, requestId),
       );

@@ -51,7 +51,14 @@ builder.node(ChatSessionRef, {
     parse: (id) => validateSessionId(id, 'id'),
   },
   // The summary loader already dedupes per request, so Pothos needs no cache of its own.
-  loadWithoutCache: (sessionId, ctx) => loadChatSession(ctx, { sessionId }),
+  // A failed lookup is returned as its Error, not thrown: Pothos loads `nodes(ids:)` with one
+  // Promise.all, so one rejection (e.g. the 26th id past a budget of 25) would null the whole
+  // list. graphql-js and graphql-jit both complete a returned Error as a null item with that
+  // error at the item's path (through the error boundary), so each id keeps its own entry.
+  loadWithoutCache: (sessionId, ctx) =>
+    loadChatSession(ctx, { sessionId }).catch(
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))) as never,
+    ),
   fields: (t) => ({
     sessionId: t.exposeID('sessionId', {
       description: 'The upstream session identifier (e.g. "ses-abc123").',

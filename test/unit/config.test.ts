@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       maxPageSize: 100,
       defaultPageSize: 20,
       maxUpstreamCallsPerOperation: 25,
+      batchingLimit: 10,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
       corsOrigins: [],
