@@ -7,7 +7,7 @@
  * `CLIENT_SCHEMA_FILE` becomes the repository's `schema.graphql` and `clientPossibleTypes()` the
  * parsed `possible-types.json`.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAbstractType, parse, print, printSchema } from 'graphql';
@@ -46,4 +46,13 @@ export function clientPossibleTypes(): Record<string, string[]> {
       .sort();
   }
   return possibleTypes;
+}
+
+/**
+ * The schema file client compilers read: the repository's schema.graphql once it is the client
+ * schema (no Federation `@link`), else a client schema generated into a temporary directory.
+ */
+export function clientSchemaFile(): string {
+  const committed = new URL('../../schema.graphql', import.meta.url).pathname;
+  return readFileSync(committed, 'utf8').includes('@link(') ? writeClientSchema() : committed;
 }
