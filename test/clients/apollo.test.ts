@@ -285,31 +285,29 @@ describe('Apollo Client 4', () => {
   // Needs Yoga `batching` on the gateway; skipped (probe in beforeAll) where it is off.
   it('batches several queries into one HTTP request with BatchHttpLink', async (context) => {
     context.skip(!batchingEnabled, 'the gateway does not accept batched requests');
-    {
-      const recorder = recordingFetch();
-      const client = new ApolloClient({
-        cache: createCache(),
-        link: new BatchHttpLink({ uri, fetch: recorder.fetch, batchMax: 10, batchInterval: 20 }),
-      });
-      const ids = expectedSessionIds(stack).slice(0, 4);
-      const query = gql`
-        query ApolloBatched($sessionId: ID!) {
-          chatSession(sessionId: $sessionId) {
-            id
-            sessionId
-            generatedTitle
-          }
+    const recorder = recordingFetch();
+    const client = new ApolloClient({
+      cache: createCache(),
+      link: new BatchHttpLink({ uri, fetch: recorder.fetch, batchMax: 10, batchInterval: 20 }),
+    });
+    const ids = expectedSessionIds(stack).slice(0, 4);
+    const query = gql`
+      query ApolloBatched($sessionId: ID!) {
+        chatSession(sessionId: $sessionId) {
+          id
+          sessionId
+          generatedTitle
         }
-      `;
-      const results = await Promise.all(
-        ids.map((sessionId) => client.query({ query, variables: { sessionId } })),
-      );
-      expect(results.map((r) => (r.data as AnyData).chatSession.sessionId)).toEqual(ids);
-      expect(recorder.requests).toHaveLength(1);
-      expect(recorder.requests[0]!.body).toHaveLength(ids.length);
-      client.stop();
+      }
+    `;
+    const results = await Promise.all(
+      ids.map((sessionId) => client.query({ query, variables: { sessionId } })),
+    );
+    expect(results.map((r) => (r.data as AnyData).chatSession.sessionId)).toEqual(ids);
+    expect(recorder.requests).toHaveLength(1);
+    expect(recorder.requests[0]!.body).toHaveLength(ids.length);
+    client.stop();
 
-      expect(consoleRecorder.messages).toEqual([]);
-    }
+    expect(consoleRecorder.messages).toEqual([]);
   });
 });
