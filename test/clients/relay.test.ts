@@ -30,7 +30,7 @@ import type {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.js';
 import type { AnyData, Stack } from '../support/stack.js';
-import { clientSchemaFile } from './schema.js';
+import { CLIENT_SCHEMA_FILE } from './schema.js';
 import { defaultProject, expectedSessionIds, recordConsole, recordingFetch } from './support.js';
 
 const RELAY_COMPILER = new URL('../../node_modules/.bin/relay-compiler', import.meta.url).pathname;
@@ -83,7 +83,7 @@ beforeAll(async () => {
     join(dir, 'relay.config.json'),
     JSON.stringify({
       src: './src',
-      schema: clientSchemaFile(),
+      schema: CLIENT_SCHEMA_FILE,
       language: 'javascript',
       // CommonJS artifacts (`require('./X.graphql')`), loaded below with require.
       eagerEsModules: false,

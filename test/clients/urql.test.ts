@@ -12,7 +12,7 @@ import { buildSchema, introspectionFromSchema } from 'graphql';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.js';
 import type { AnyData, Stack } from '../support/stack.js';
-import { clientPossibleTypes, printClientSchema } from './schema.js';
+import { clientPossibleTypes, clientSchemaSdl } from './schema.js';
 import { defaultProject, expectedSessionIds, recordConsole, recordingFetch } from './support.js';
 
 let stack: Stack;
@@ -31,7 +31,7 @@ afterEach(() => consoleRecorder.restore());
 export function graphcacheOptions(): CacheExchangeOpts {
   return {
     // Lets graphcache match fragments on ChatEvent's implementations (and Node's).
-    schema: introspectionFromSchema(buildSchema(printClientSchema())),
+    schema: introspectionFromSchema(buildSchema(clientSchemaSdl())),
     keys: {
       // Objects without an id of their own: embedded in their parent, never normalized.
       ChatJobMetadata: () => null,
