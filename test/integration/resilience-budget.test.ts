@@ -77,7 +77,7 @@ describe('budget', () => {
     expect(stack.listCalls()).toHaveLength(3);
   });
 
-  it('lookups count against it too: nodes() past it fails, and no call past it is made', async () => {
+  it('lookups count against it too: nodes() past it get null entries, and no call past it is made', async () => {
     // A stack of its own: closing it below is what makes "no later call" a fact.
     const own = await startStack({ env: { MAX_UPSTREAM_CALLS_PER_OPERATION: '3' } });
     try {
@@ -85,11 +85,16 @@ describe('budget', () => {
       const ids = sessions.map((s) => encodeGlobalID('ChatSession', s.summary.session_id));
       const res = await own.graphql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
       expectSafe(res, own);
-      expect(res.body.data).toEqual({ nodes: null });
-      expect(onlyError(res).extensions).toMatchObject({
-        code: 'QUERY_TOO_COMPLEX',
-        maxUpstreamCalls: 3,
-      });
+      // One entry per id, in order: those past the budget are null, each with its own error.
+      expect(res.body.data!.nodes.map((n: { id: string } | null) => n?.id ?? null)).toEqual([
+        ...ids.slice(0, 3),
+        null,
+        null,
+      ]);
+      expect(res.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+        [['nodes', 3], 'QUERY_TOO_COMPLEX'],
+        [['nodes', 4], 'QUERY_TOO_COMPLEX'],
+      ]);
     } finally {
       // The error can answer before the calls that fit the budget reach the sandbox; once the
       // gateway has closed (its upstream pool drained), every call it made has been received.
