@@ -10,8 +10,6 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
-import type { TransportGetSubgraphExecutor } from '@graphql-mesh/transport-common';
-import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_PROJECTS } from '../../src/sandbox/data.js';
 import { startStack } from '../support/stack.js';
@@ -19,33 +17,6 @@ import type { Stack } from '../support/stack.js';
 import { CATALOG_SDL, indexName, startCatalogSubgraph } from './catalog-subgraph.js';
 import type { CatalogSubgraph } from './catalog-subgraph.js';
 import { compose } from './router.js';
-
-/**
- * Hive Gateway's default HTTP transport is @graphql-mesh/transport-http, which the `hive-gateway`
- * CLI and Docker image bundle but the runtime package does not depend on (and it is not installed
- * here). This is the same thing in little: POST the subgraph query through the runtime's `fetch`,
- * whose hooks (propagateHeaders among them) see the execution request.
- */
-const httpExecutor: TransportGetSubgraphExecutor =
-  ({ transportEntry, fetch }) =>
-  async (request) => {
-    const res = await fetch!(
-      transportEntry.location!,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({
-          query: print(request.document),
-          variables: request.variables,
-          operationName: request.operationName,
-        }),
-      },
-      request.context,
-      { executionRequest: request } as never,
-    );
-    // An ExecutionResult; the Executor type wants it typed by the caller's TReturn.
-    return (await res.json()) as never;
-  };
 
 const CALLER_KEY = 'llx-hive-gateway-caller-key-000000';
 
@@ -77,7 +48,6 @@ beforeAll(async () => {
   gateway = createGatewayRuntime({
     supergraph: composition.supergraphSdl,
     logging: false,
-    transports: { http: { getSubgraphExecutor: httpExecutor } },
     propagateHeaders: {
       fromClientToSubgraphs: ({ request }) => ({
         authorization: request.headers.get('authorization'),
