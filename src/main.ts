@@ -1,7 +1,6 @@
 /** CLI entry: read config, start the gateway, log the mode, shut down on SIGTERM/SIGINT. */
 import { ConfigError, describeUpstream, loadConfig } from './config.js';
 import type { Config } from './config.js';
-import { startGateway } from './server.js';
 
 let config: Config;
 try {
@@ -14,6 +13,9 @@ try {
   throw error;
 }
 
+// Imported only once the configuration is known to be good: the server pulls in Yoga, Pothos,
+// graphql and undici (about a second), and a bad variable should be reported at once.
+const { startGateway } = await import('./server.js');
 const gateway = await startGateway(config);
 const { logger } = gateway;
 
