@@ -10,6 +10,7 @@ import type { GatewayProcess } from '../support/process.js';
 import { startFaultySandbox } from '../support/faulty-sandbox.js';
 import type { FaultySandbox } from '../support/faulty-sandbox.js';
 import { startStack } from '../support/stack.js';
+import { subscribeOverSse } from '../support/subscriptions.js';
 import type { Stack } from '../support/stack.js';
 
 const BOUND_MS = 5_000;
@@ -138,6 +139,24 @@ describe('deadline and response size', () => {
     expect(res.elapsedMs).toBeLessThan(BOUND_MS);
     await expect.poll(() => stack.listCalls()[0]?.aborted).toBe(true);
     expect(stack.listCalls()).toHaveLength(1);
+  });
+
+  it('a deferred part larger than MAX_RESPONSE_BYTES carries RESPONSE_TOO_LARGE in its place', async () => {
+    const node = 'sessionId generatedTitle lastUpdatedAt indexIds';
+    const run = subscribeOverSse(
+      stack.gateway.url,
+      `{ chatSessions(first: 2) { edges { cursor } }
+         ... @defer { big: chatSessions(first: 100) { edges { cursor node { ${node} } } } } }`,
+    );
+    await run.done;
+    const [first, later] = run.received.map((r) => r.payload as Record<string, any>);
+    expect(first?.data?.chatSessions.edges).toHaveLength(2);
+    expect(later?.incremental?.[0]).toMatchObject({
+      path: [],
+      data: null,
+      errors: [{ extensions: { code: 'RESPONSE_TOO_LARGE', maxBytes: 20_000 } }],
+    });
+    expect(JSON.stringify(later).length).toBeLessThan(2_000);
   });
 
   it('a result larger than MAX_RESPONSE_BYTES is refused with RESPONSE_TOO_LARGE', async () => {
