@@ -5,10 +5,19 @@
  */
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { Kind, validate, visit } from 'graphql';
-import type { DocumentNode, ValueNode } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLSchema, ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { badUserInput } from '../errors.js';
 import { COST_OPTIONS } from './query-limits.js';
+
+/**
+ * What both hooks that start an operation give (onExecute, onSubscribe): its arguments, and a
+ * way to answer without running it.
+ */
+type StartHook = (payload: {
+  args: { document: DocumentNode; schema: GraphQLSchema; variableValues?: unknown };
+  setResultAndStopExecution: (result: ExecutionResult) => void;
+}) => void;
 
 /** Whether any `first` argument in the document is a variable (computed once per document). */
 function hasVariableFirst(document: DocumentNode): boolean {
@@ -53,20 +62,19 @@ function inlineFirst(document: DocumentNode, variables: Record<string, unknown>)
  */
 export function useCostWithVariables(): Plugin {
   const needsPricing = new WeakMap<DocumentNode, boolean>();
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const { document, schema } = args;
-      let variableFirst = needsPricing.get(document);
-      if (variableFirst === undefined) {
-        variableFirst = hasVariableFirst(document);
-        needsPricing.set(document, variableFirst);
-      }
-      if (!variableFirst) return;
-      const inlined = inlineFirst(document, (args.variableValues ?? {}) as Record<string, unknown>);
-      const errors = validate(schema, inlined, [costLimitRule(COST_OPTIONS)]);
-      if (errors.length > 0) setResultAndStopExecution({ errors });
-    },
+  const check: StartHook = ({ args, setResultAndStopExecution }) => {
+    const { document, schema } = args;
+    let variableFirst = needsPricing.get(document);
+    if (variableFirst === undefined) {
+      variableFirst = hasVariableFirst(document);
+      needsPricing.set(document, variableFirst);
+    }
+    if (!variableFirst) return;
+    const inlined = inlineFirst(document, (args.variableValues ?? {}) as Record<string, unknown>);
+    const errors = validate(schema, inlined, [costLimitRule(COST_OPTIONS)]);
+    if (errors.length > 0) setResultAndStopExecution({ errors });
   };
+  return { onExecute: check, onSubscribe: check };
 }
 
 /** Literal list arguments longer than `max` in the document, and the variables it declares as lists. */
@@ -95,26 +103,26 @@ function listShape(document: DocumentNode, max: number) {
  */
 export function useListSizeLimit({ max }: { max: number }): Plugin {
   const shapes = new WeakMap<DocumentNode, ReturnType<typeof listShape>>();
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      let shape = shapes.get(args.document);
-      if (!shape) {
-        shape = listShape(args.document, max);
-        shapes.set(args.document, shape);
-      }
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      const long =
-        shape.longLiteral ??
-        shape.listVariables.find((name) => {
-          const value = variables[name];
-          return Array.isArray(value) && value.length > max;
-        });
-      if (long === undefined) return;
-      setResultAndStopExecution({
-        errors: [
-          badUserInput(`A list argument holds at most ${max} items; ${long} holds more.`, long),
-        ],
+  const check: StartHook = ({ args, setResultAndStopExecution }) => {
+    let shape = shapes.get(args.document);
+    if (!shape) {
+      shape = listShape(args.document, max);
+      shapes.set(args.document, shape);
+    }
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const long =
+      shape.longLiteral ??
+      shape.listVariables.find((name) => {
+        const value = variables[name];
+        return Array.isArray(value) && value.length > max;
       });
-    },
+    if (long === undefined) return;
+    setResultAndStopExecution({
+      errors: [
+        badUserInput(`A list argument holds at most ${max} items; ${long} holds more.`, long),
+      ],
+    });
   };
+  // Subscriptions too: chatTurn(indexIds:) is a list argument.
+  return { onExecute: check, onSubscribe: check };
 }

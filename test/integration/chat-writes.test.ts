@@ -212,6 +212,17 @@ describe('faults, validation, limits', () => {
         argument,
       });
     }
+    // A list argument of a subscription is bounded like any other (MAX_PAGE_SIZE items).
+    const tooMany = subscribeOverSse(
+      stack.gateway.url,
+      'subscription($id: ID!, $ids: [ID!]) { chatTurn(sessionId: $id, prompt: "hi", indexIds: $ids) { type } }',
+      { id: sessionId, ids: Array.from({ length: 101 }, (_, i) => `idx-${i}`) },
+    );
+    await tooMany.done;
+    expect(tooMany.received[0]?.payload.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argument: 'ids',
+    });
     expect(stack.sandbox.requests).toHaveLength(0);
     const unknown = subscribeOverSse(stack.gateway.url, TURN, {
       sessionId: 'ses-nope',
