@@ -7,15 +7,18 @@
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { REPO_ROOT, spawnGateway } from '../test/support/process.js';
 import type { GatewayProcess } from '../test/support/process.js';
 import { runLoad } from './lib/load.js';
 import type { LoadResult } from './lib/load.js';
-import { PreflightError, prepareScenario, SCENARIOS } from './lib/scenarios.js';
+import { PreflightError, prepareScenario, SCENARIOS, setRequestHeaders } from './lib/scenarios.js';
 import type { Scenario, ScenarioName } from './lib/scenarios.js';
 
 const { values: args } = parseArgs({
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     'baseline-env': { type: 'string', multiple: true, default: [] },
     sustained: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    features: { type: 'string', default: 'on' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -40,6 +44,7 @@ if (args.help) {
   --connections 1,50    concurrencies           --rounds 1     repeats of the whole matrix
   --duration 10         seconds per run         --warmup 3     seconds of warm-up before each
   --latency 2           sandbox latency, ms     --gateway-env K=V   extra gateway environment
+  --features on         on: JWT callers, RATE_LIMIT, metrics listener, LOG_LEVEL=info; off: bare
   --baseline FILE       a second built gateway (bench/build-baseline.ts), run in pairs with the first
   --baseline-env K=V    the baseline's environment on top of --gateway-env
   --sustained 60        memory under 60 s of load (first gateway scenario, last concurrency)
@@ -63,6 +68,8 @@ const concurrencies = args.connections.split(',').map(Number);
 if (!concurrencies.every((c) => Number.isInteger(c) && c > 0)) fail('bad --connections');
 const selected = args.scenarios.split(',') as ScenarioName[];
 for (const s of selected) if (!SCENARIOS.includes(s)) fail(`unknown scenario ${s}`);
+if (args.features !== 'on' && args.features !== 'off') fail('--features must be on or off');
+const features = args.features === 'on';
 const baselineEntry = args.baseline && resolve(args.baseline);
 for (const entry of [join(REPO_ROOT, 'dist/main.js'), baselineEntry]) {
   if (entry && !existsSync(entry)) fail(`${entry} is missing: \`npm run build\` first`);
@@ -90,15 +97,63 @@ function rssMB(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/**
+ * A production deployment's features: the bench is the JWT issuer (its own JWKS on loopback, one
+ * ES256 token sent with every GraphQL request), a rate limit too high to trigger, the metrics
+ * listener on a port of its own, logs at `info` (to bench/results/logs/gateway.log). CSRF
+ * prevention and the Host allow-list are always on (defaults); the bench sends JSON POSTs to
+ * 127.0.0.1.
+ */
+async function productionFeatures(): Promise<{ env: Record<string, string>; close(): void }> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
+  const jwks = JSON.stringify({ keys: [jwk] });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(jwks);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+    .setSubject('bench-caller')
+    .setIssuer('https://issuer.bench.invalid/')
+    .setAudience('llamacloud-chat-gateway')
+    .setIssuedAt()
+    .setExpirationTime('6h')
+    .sign(privateKey);
+  setRequestHeaders({ authorization: `Bearer ${token}` });
+  return {
+    env: {
+      AUTH_JWKS_URL: jwksUrl,
+      AUTH_JWT_ISSUER: 'https://issuer.bench.invalid/',
+      AUTH_JWT_AUDIENCE: 'llamacloud-chat-gateway',
+      RATE_LIMIT: '1000000/60',
+      LOG_LEVEL: 'info',
+    },
+    close: () => server.close(),
+  };
+}
+
 type Server = Scenario['server'];
 type Stack = Record<Server, GatewayProcess | undefined> & { stop(): Promise<void> };
 
 /** Each process through the test suite's helper; its log lines then go to bench/results/logs. */
-async function startStack(options: { proxy?: boolean; baseline?: boolean; flags?: string[] }) {
+async function startStack(options: {
+  proxy?: boolean;
+  apollo?: boolean;
+  baseline?: boolean;
+  flags?: string[];
+}) {
   mkdirSync(join(RESULTS, 'logs'), { recursive: true });
   const started: GatewayProcess[] = [];
+  const featureSet = features ? await productionFeatures() : undefined;
   const start = async (name: string, argv: string[], env: Record<string, string>) => {
-    const proc = await spawnGateway({ command: [process.execPath, ...argv], env });
+    const proc = await spawnGateway({
+      command: [process.execPath, ...argv],
+      env,
+      metrics: featureSet !== undefined && (name === 'gateway' || name === 'baseline'),
+    });
     started.unshift(proc);
     proc.child.stdout!.removeAllListeners('data');
     proc.child.stdout!.pipe(createWriteStream(join(RESULTS, 'logs', `${name}.log`)));
@@ -114,6 +169,7 @@ async function startStack(options: { proxy?: boolean; baseline?: boolean; flags?
       LLAMA_CLOUD_API_KEY: 'llx-bench-key-not-a-real-credential',
       // `entities` makes 50 upstream calls: above the default per-operation budget (25).
       MAX_UPSTREAM_CALLS_PER_OPERATION: '64',
+      ...featureSet?.env,
       ...pairs(args['gateway-env']),
     };
     const stack: Stack = {
@@ -121,6 +177,13 @@ async function startStack(options: { proxy?: boolean; baseline?: boolean; flags?
       gateway: await start('gateway', [...(options.flags ?? []), 'dist/main.js'], env),
       proxy: options.proxy
         ? await start('proxy', ['--import', 'tsx', 'bench/proxy.ts'], {
+            NODE_ENV: 'production',
+            UPSTREAM_URL: sandbox.url,
+            LLAMA_CLOUD_API_KEY: env.LLAMA_CLOUD_API_KEY,
+          })
+        : undefined,
+      apollo: options.apollo
+        ? await start('apollo', ['--import', 'tsx', 'bench/apollo-peer.ts'], {
             NODE_ENV: 'production',
             UPSTREAM_URL: sandbox.url,
             LLAMA_CLOUD_API_KEY: env.LLAMA_CLOUD_API_KEY,
@@ -138,10 +201,11 @@ async function startStack(options: { proxy?: boolean; baseline?: boolean; flags?
           await proc.exited;
           clearTimeout(timer);
         }
+        featureSet?.close();
       },
     };
     log(
-      (['sandbox', 'gateway', 'proxy', 'baseline'] as const)
+      (['sandbox', 'gateway', 'proxy', 'apollo', 'baseline'] as const)
         .filter((k) => stack[k])
         .map((k) => `${k} ${stack[k]!.url} (pid ${stack[k]!.child.pid})`)
         .join(', '),
@@ -149,15 +213,21 @@ async function startStack(options: { proxy?: boolean; baseline?: boolean; flags?
     return stack;
   } catch (error) {
     for (const proc of started) proc.kill();
+    featureSet?.close();
     throw error;
   }
 }
 
 async function prepare(stack: Stack, names: ScenarioName[]): Promise<Scenario[]> {
-  const urls = { sandbox: stack.sandbox!.url, proxy: stack.proxy?.url ?? '' };
+  const urls = {
+    sandbox: stack.sandbox!.url,
+    proxy: stack.proxy?.url ?? '',
+    apollo: stack.apollo?.url ?? '',
+  };
   const out: Scenario[] = [];
   for (const name of names) {
-    const server = name === 'direct' ? 'sandbox' : name === 'proxy' ? 'proxy' : 'gateway';
+    const server =
+      name === 'direct' ? 'sandbox' : name === 'proxy' || name === 'apollo' ? name : 'gateway';
     const prepared = await prepareScenario(name, { ...urls, gateway: stack.gateway!.url });
     out.push({ label: name, server, ...prepared });
     if (server === 'gateway' && stack.baseline) {
@@ -175,7 +245,8 @@ async function prepare(stack: Stack, names: ScenarioName[]): Promise<Scenario[]>
 
 /** The first gateway scenario of --scenarios, else `connection` (sustained and profile modes). */
 async function gatewayScenario(stack: Stack): Promise<Scenario> {
-  const name = selected.find((s) => s !== 'direct' && s !== 'proxy') ?? 'connection';
+  const name =
+    selected.find((s) => s !== 'direct' && s !== 'proxy' && s !== 'apollo') ?? 'connection';
   return (await prepare(stack, [name]))[0]!;
 }
 
@@ -233,7 +304,11 @@ function table(lines: string[]): string {
 type Run = Measured & { scenario: string; connections: number; round: number };
 
 async function matrix(): Promise<number> {
-  const stack = await startStack({ proxy: selected.includes('proxy'), baseline: true });
+  const stack = await startStack({
+    proxy: selected.includes('proxy'),
+    apollo: selected.includes('apollo'),
+    baseline: true,
+  });
   const runs: Run[] = [];
   let scenarios: Scenario[];
   let peakRss: number;
@@ -270,7 +345,7 @@ async function matrix(): Promise<number> {
   }
 
   const summary = [
-    'scenario|conc|req/s|p50 ms|p99 ms|x proxy|x direct|p50-direct|cpu ms/req|upstream/req|errors',
+    'scenario|conc|req/s|p50 ms|p99 ms|x proxy|x apollo|x direct|p50-direct|cpu ms/req|upstream/req|errors',
   ];
   const vsBaseline = ['vs baseline|conc|req/s ratio|cpu ms/req base|new|cpu ratio|p50 diff ms'];
   const rpsRatio = (a: Run, b: Run) => a.rps / b.rps;
@@ -301,6 +376,7 @@ async function matrix(): Promise<number> {
           fmt(med((r) => r.p50)),
           fmt(med((r) => r.p99)),
           fmt(vs('proxy', rpsRatio), 2, 'x'),
+          fmt(vs('apollo', rpsRatio), 2, 'x'),
           fmt(vs('direct', rpsRatio), 2, 'x'),
           fmt(vs('direct', p50Diff)),
           fmt(
@@ -338,7 +414,7 @@ async function matrix(): Promise<number> {
   }
   const file = writeResults('matrix', { summary, vsBaseline, gatewayPeakRssMB: peakRss, runs });
   console.log(
-    `\ncommit ${gitInfo()}; sandbox latency ${latency} ms; ${duration} s per run after ${warmup} s warm-up; ${rounds} round(s), medians, ratios within a round; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n\n${table(summary)}`,
+    `\ncommit ${gitInfo()}; gateway features ${features ? 'on (JWT, RATE_LIMIT, metrics, LOG_LEVEL=info)' : 'off'}; sandbox latency ${latency} ms; ${duration} s per run after ${warmup} s warm-up; ${rounds} round(s), medians, ratios within a round; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n\n${table(summary)}`,
   );
   if (vsBaseline.length > 1) console.log(`\n${table(vsBaseline)}`);
   console.log(`\ngateway peak RSS (VmHWM) ${fmt(peakRss, 1)} MB; written to ${file}`);

@@ -11,6 +11,11 @@ export interface LoadRequest {
   body?: string;
   /** True when a response body is correct. */
   verify: (body: string) => boolean;
+  /**
+   * Distinct requests sent in turn instead of `body` (round robin over all connections, so that
+   * two identical requests are `variants.length` sends apart), each with its one correct body.
+   */
+  variants?: Array<{ body: string; expected: string }>;
 }
 
 export interface LoadResult {
@@ -35,6 +40,25 @@ export function runLoad(
   let status = 0;
   let bad = 0;
   let sample: string | undefined;
+  /** With variants: whether the response autocannon is about to verify was its request's. */
+  let variantOk = false;
+  let next = 0;
+  const { variants } = request;
+  // Per connection, autocannon calls setupRequest before each request and onResponse (then the
+  // 'response' event, then verifyBody) after it, with that connection's context: one request in
+  // flight per connection, so the context holds the expected body of the response at hand.
+  const requests: autocannon.Request[] | undefined = variants && [
+    {
+      setupRequest: (req, context) => {
+        const v = variants[next++ % variants.length]!;
+        (context as { expected?: string }).expected = v.expected;
+        return { ...req, body: v.body };
+      },
+      onResponse: (_status, body, context) => {
+        variantOk = String(body) === (context as { expected?: string }).expected;
+      },
+    },
+  ];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -43,6 +67,7 @@ export function runLoad(
         method: request.method,
         headers: request.headers,
         body: request.body,
+        ...(requests && { requests }),
         connections,
         duration: seconds,
         timeout: 10,
@@ -72,7 +97,7 @@ export function runLoad(
 
   function verifyBody(raw: string | Buffer | undefined): boolean {
     const body = typeof raw === 'string' ? raw : (raw?.toString('utf8') ?? '');
-    if (request.verify(body)) return true;
+    if (variants ? variantOk : request.verify(body)) return true;
     if (status >= 200 && status < 300) bad++;
     sample ??= `${status} ${body.slice(0, 300)}`;
     return false;

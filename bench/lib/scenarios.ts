@@ -7,14 +7,22 @@
 import { SANDBOX_PROJECTS } from '../../src/sandbox/data.js';
 import type { LoadRequest } from './load.js';
 
-export const SCENARIOS = ['direct', 'proxy', 'connection', 'fanout', 'entities'] as const;
+export const SCENARIOS = [
+  'direct',
+  'proxy',
+  'apollo',
+  'connection',
+  'connection-same',
+  'fanout',
+  'entities',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Scenario {
   /** The scenario name, `<name>@baseline` on the baseline build. */
   label: string;
   /** The process whose CPU time is reported per request. */
-  server: 'sandbox' | 'proxy' | 'gateway' | 'baseline';
+  server: 'sandbox' | 'proxy' | 'apollo' | 'gateway' | 'baseline';
   upstreamCalls: number;
   request: LoadRequest;
 }
@@ -27,6 +35,10 @@ const JOB = 'durationMs error exportConfigIds isError totalInputTokens totalOutp
 const SESSION = `sessionId lastUpdatedAt generatedTitle indexIds jobMetadata { ${JOB} }`;
 const CONNECTION = `edges { cursor node { ${SESSION} } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`;
 const CONNECTION_QUERY = `query BenchConnection { chatSessions(first: 20) { ${CONNECTION} } }`;
+/** The headline load: `first` 18–22 on each of the first 10 pages of 20, 50 distinct requests. */
+const PAGED_QUERY = `query BenchPage($first: Int, $after: String) { chatSessions(first: $first, after: $after) { ${CONNECTION} } }`;
+const PAGED_FIRSTS = [18, 19, 20, 21, 22];
+const PAGED_PAGES = 10;
 /** Ten distinct upstream calls: four projects, `first` varied so that no two aliases dedupe. */
 const FANOUT = [20, 20, 20, 20, 10, 10, 10, 10, 5, 5].map((first, i) => ({
   alias: `p${i}`,
@@ -39,10 +51,16 @@ const ENTITIES_QUERY = `query BenchEntities($representations: [_Any!]!) { _entit
 
 type Request = Omit<LoadRequest, 'verify'>;
 
+/** Extra headers of every GraphQL request (the caller's JWT), set by the driver. */
+let extraHeaders: Record<string, string> = {};
+export function setRequestHeaders(headers: Record<string, string>): void {
+  extraHeaders = headers;
+}
+
 const graphql = (url: string, query: string, variables?: unknown): Request => ({
   url: `${url}/graphql`,
   method: 'POST',
-  headers: { 'content-type': 'application/json', accept: 'application/json' },
+  headers: { 'content-type': 'application/json', accept: 'application/json', ...extraHeaders },
   body: JSON.stringify({ query, variables }),
 });
 
@@ -57,6 +75,54 @@ async function sandboxIds(sandbox: string, size: number, project?: string): Prom
   const qs = `page_size=${size}${project ? `&project_id=${project}` : ''}`;
   const list = JSON.parse(await send({ url: `${sandbox}/api/v1/chat?${qs}`, method: 'GET' }));
   return (list as { items: Array<{ session_id: string }> }).items.map((s) => s.session_id);
+}
+
+/** The first `count` sessions of the default project, walking the sandbox's pages. */
+async function sandboxFirst(sandbox: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  let token: string | null = null;
+  do {
+    const qs: string = `page_size=${count - ids.length}${token ? `&page_token=${token}` : ''}`;
+    const list = JSON.parse(await send({ url: `${sandbox}/api/v1/chat?${qs}`, method: 'GET' })) as {
+      items: Array<{ session_id: string }>;
+      next_page_token?: string | null;
+    };
+    ids.push(...list.items.map((s) => s.session_id));
+    token = list.next_page_token ?? null;
+  } while (token && ids.length < count);
+  return ids;
+}
+
+/**
+ * The headline requests on one server: each checked (the right sessions in the right order, no
+ * errors, the same body twice) with its own `after` cursors, taken from that server's pages.
+ */
+async function pagedVariants(sandbox: string, server: string, what: string) {
+  const all = await sandboxFirst(sandbox, PAGED_PAGES * 20 + Math.max(...PAGED_FIRSTS));
+  const afters: Array<string | null> = [null];
+  for (let k = 1; k < PAGED_PAGES; k++) {
+    const body = await send(graphql(server, PAGED_QUERY, { first: 20, after: afters[k - 1] }));
+    const connection = dataOf(body, what).chatSessions as { pageInfo: { endCursor: string } };
+    sameIds(`${what} page ${k}`, nodesOf(connection), all.slice(20 * (k - 1), 20 * k));
+    afters.push(connection.pageInfo.endCursor);
+  }
+  const variants: Array<{ body: string; expected: string }> = [];
+  for (let k = 0; k < PAGED_PAGES; k++) {
+    for (const first of PAGED_FIRSTS) {
+      const req = graphql(server, PAGED_QUERY, { first, after: afters[k] });
+      const body = await send(req);
+      const ids = all.slice(20 * k, 20 * k + first);
+      sameIds(`${what} first ${first} page ${k}`, nodesOf(dataOf(body, what).chatSessions), ids);
+      if ((await send(req)) !== body) {
+        throw new PreflightError(`${what}: two identical requests got different bodies`);
+      }
+      variants.push({ body: req.body!, expected: body });
+    }
+  }
+  if (new Set(variants.map((v) => v.expected)).size !== variants.length) {
+    throw new PreflightError(`${what}: two distinct requests got the same body`);
+  }
+  return { request: graphql(server, PAGED_QUERY), variants };
 }
 
 function dataOf(body: string, what: string): Record<string, unknown> {
@@ -81,9 +147,14 @@ const nodesOf = (connection: unknown) =>
 /** The scenario's request, checked, with a verifier that wants that very body every time. */
 export async function prepareScenario(
   name: ScenarioName,
-  urls: { sandbox: string; proxy: string; gateway: string },
+  urls: { sandbox: string; proxy: string; apollo: string; gateway: string },
 ): Promise<Omit<Scenario, 'label' | 'server'>> {
   const { sandbox, gateway } = urls;
+  if (name === 'connection' || name === 'apollo') {
+    const server = name === 'apollo' ? urls.apollo : gateway;
+    const { request, variants } = await pagedVariants(sandbox, server, name);
+    return { upstreamCalls: 1, request: { ...request, verify: () => false, variants } };
+  }
   let req: Request;
   let check: (body: string) => Promise<void>;
   let upstreamCalls = 1;
@@ -100,7 +171,7 @@ export async function prepareScenario(
         throw new PreflightError('proxy: its body differs from the gateway `connection` body');
       }
     };
-  } else if (name === 'connection') {
+  } else if (name === 'connection-same') {
     req = graphql(gateway, CONNECTION_QUERY);
     check = async (body) =>
       sameIds(name, nodesOf(dataOf(body, name).chatSessions), await sandboxIds(sandbox, 20));
