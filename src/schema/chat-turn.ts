@@ -46,31 +46,20 @@ async function startChatTurn(
   const prompt = validatePrompt(args.prompt);
   const requested = validateIndexIds(args.indexIds);
   const api = ctx.chatApi();
-  const stream = ctx.streams.open(callerKey(ctx));
-  try {
-    // Omitted: the session's own indexes (from its summary), none when it is unbound.
-    let indexIds = requested;
-    if (indexIds === undefined) {
-      const session = await api.getSummary(key);
-      if (!session) throw new SessionNotFoundError(key.sessionId);
-      indexIds = session.indexIds ?? [];
-    }
-    const events = api.streamTurn(key, {
-      prompt,
-      indexIds,
-      ...(args.requireAllIndexes != null && { requireAllIndexes: args.requireAllIndexes }),
-    });
-    return releasedIfNeverRead(relayTurn(events, stream, ctx), stream, ctx);
-  } catch (error) {
-    stream.close({
-      requestId: ctx.record.requestId,
-      transport: ctx.transport,
-      events: 0,
-      outcome: 'error',
-      errorCode: codeOf(error),
-    });
-    throw error;
+  // Omitted: the session's own indexes (from its summary), none when it is unbound.
+  let indexIds = requested;
+  if (indexIds === undefined) {
+    const session = await api.getSummary(key);
+    if (!session) throw new SessionNotFoundError(key.sessionId);
+    indexIds = session.indexIds ?? [];
   }
+  // Lazy: the upstream turn starts on the first read, once the relay holds a stream slot.
+  const events = api.streamTurn(key, {
+    prompt,
+    indexIds,
+    ...(args.requireAllIndexes != null && { requireAllIndexes: args.requireAllIndexes }),
+  });
+  return relay(events, ctx);
 }
 
 /** setTimeout's longest delay; a token honoured for longer than this needs no timer. */
@@ -79,40 +68,42 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const codeOf = (error: unknown) => codedError(error)?.extensions.code as string | undefined;
 
 /**
- * The relay, with one more guarantee: a consumer that ends it before reading it (graphql-ws does,
- * when the client completes the operation while `subscribe` runs) still frees the stream's slot.
- * An async generator that never started skips its `finally`; one that did reports itself first,
- * and the later `close` does nothing.
+ * The relay as its consumer sees it. Ending it early (the client completed the operation or went
+ * away) aborts the upstream turn at once: an async generator's `return()` would otherwise wait
+ * for the upstream's next event, which may be a minute away.
  */
-function releasedIfNeverRead(
-  relay: AsyncGenerator<ChatEvent | TurnFailure>,
-  stream: StreamHandle,
+function relay(
+  events: AsyncIterable<ChatEvent>,
   ctx: GatewayContext,
 ): AsyncGenerator<ChatEvent | TurnFailure> {
-  const release = () =>
-    stream.close({
-      requestId: ctx.record.requestId,
-      transport: ctx.transport,
-      events: 0,
-      outcome: 'cancelled',
-    });
-  const original = relay.return.bind(relay);
-  relay.return = async (value) => {
-    try {
-      return await original(value);
-    } finally {
-      release();
-    }
+  let consumerLeft = false;
+  const generator = relayTurn(events, ctx, () => consumerLeft);
+  const original = generator.return.bind(generator);
+  generator.return = (value) => {
+    consumerLeft = true;
+    ctx.cancel();
+    return original(value);
   };
-  return relay;
+  return generator;
 }
 
-/** Passes the upstream's events on, and reports the stream when it ends, however it ends. */
+/**
+ * Passes the upstream's events on, and reports the stream when it ends, however it ends. The
+ * stream's slot (MAX_CONCURRENT_STREAMS, MAX_STREAMS_PER_CALLER) is taken on the first read, not
+ * in `subscribe`: an iterable nobody reads (a response Yoga cannot stream, a batch) holds none.
+ */
 async function* relayTurn(
   events: AsyncIterable<ChatEvent>,
-  stream: StreamHandle,
   ctx: GatewayContext,
+  consumerLeft: () => boolean,
 ): AsyncGenerator<ChatEvent | TurnFailure> {
+  let stream: StreamHandle;
+  try {
+    stream = ctx.streams.open(callerKey(ctx));
+  } catch (error) {
+    yield { failure: error };
+    return;
+  }
   // Shutdown ends the stream by cancelling its upstream call; the error below then says why.
   const onShutdown = () => ctx.cancel();
   stream.ended.addEventListener('abort', onShutdown, { once: true });
@@ -137,7 +128,7 @@ async function* relayTurn(
     }
     outcome = 'completed';
   } catch (error) {
-    if (ctx.request.signal.aborted) return; // the client left: nobody to tell
+    if (ctx.request.signal.aborted || consumerLeft()) return; // nobody to tell
     const failure = stream.ended.aborted
       ? new StreamEndedByShutdownError()
       : expired

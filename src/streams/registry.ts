@@ -63,6 +63,7 @@ export class StreamRegistry {
   readonly #perCaller = new Map<string, number>();
   readonly #options: StreamRegistryOptions;
   #idle: (() => void) | undefined;
+  #draining = false;
 
   constructor(options: StreamRegistryOptions) {
     this.#options = options;
@@ -83,6 +84,8 @@ export class StreamRegistry {
    * ends.
    */
   open(caller?: string): StreamHandle {
+    // Shutting down: no new stream starts (its upstream turn would be cut at once).
+    if (this.#draining) throw new StreamEndedByShutdownError();
     if (this.#open.size >= this.#options.maxStreams) {
       throw new StreamLimitError(this.#options.maxStreams);
     }
@@ -117,6 +120,7 @@ export class StreamRegistry {
    * sends its SHUTTING_DOWN error and closes) and waits `graceMs` for them to go.
    */
   async drain(timeoutMs: number, graceMs = 1_000): Promise<{ ended: number }> {
+    this.#draining = true;
     if (await this.#whenIdle(timeoutMs)) return { ended: 0 };
     const ended = this.#open.size;
     for (const controller of this.#open) controller.abort(new StreamEndedByShutdownError());

@@ -59,6 +59,9 @@ function authorizationOf(
   return typeof fromParams === 'string' ? fromParams : upgrade.headers.authorization;
 }
 
+/** How long a peer gets to answer the close frame at shutdown. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** Headers an operation's context reads from the upgrade request. */
 const FORWARDED_HEADERS = ['x-request-id', 'traceparent', 'tracestate'] as const;
 
@@ -136,7 +139,6 @@ export function serveGraphQLOverWebSocket(
           if (typeof value === 'string') headers.set(name, value);
         }
         const controller = new AbortController();
-        operations.set(operationKey(ctx.extra.socket, id), controller);
         const request = new Request(`http://${upgrade.headers.host ?? 'gateway'}${path}`, {
           method: 'POST',
           headers,
@@ -170,6 +172,10 @@ export function serveGraphQLOverWebSocket(
           contextValue: await enveloped.contextFactory(),
           rootValue: enveloped,
         };
+        // Only an operation that will run is tracked: graphql-ws calls onComplete (which forgets
+        // it) after execution, never for one refused above, whose entry would stay for the life
+        // of the socket.
+        operations.set(operationKey(ctx.extra.socket, id), controller);
         return args;
       },
       onNext(_ctx, _id, _payload, args, result) {
@@ -203,12 +209,17 @@ export function serveGraphQLOverWebSocket(
 
   return {
     connections: () => wss.clients.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.off('upgrade', onUpgrade);
-        for (const client of wss.clients) client.close(1001, 'Server shutting down');
-        wss.close(() => resolve());
-      }),
+    async close() {
+      server.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+      // A peer that never answers the close frame is cut after a grace period: ws would wait
+      // 30 s for it, longer than Kubernetes' default grace period for the whole shutdown.
+      const grace = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_GRACE_MS);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(grace);
+    },
   };
 }
 

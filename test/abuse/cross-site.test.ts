@@ -88,7 +88,7 @@ describe('Host allow-list: DNS rebinding', () => {
           host: url.hostname,
           port: url.port,
           path,
-          method: path === '/graphql' ? 'POST' : 'GET',
+          method: path.endsWith('/graphql') ? 'POST' : 'GET',
           headers: { host, 'content-type': 'application/json' },
         },
         (res) => {
@@ -101,7 +101,7 @@ describe('Host allow-list: DNS rebinding', () => {
         },
       );
       req.on('error', reject);
-      req.end(path === '/graphql' ? body : undefined);
+      req.end(path.endsWith('/graphql') ? body : undefined);
     });
   }
 
@@ -122,6 +122,12 @@ describe('Host allow-list: DNS rebinding', () => {
       const res = await withHost('/graphql', host);
       expect(res.status, host).toBe(200);
     }
+  });
+
+  it('a probe path is no way around the check: /health?/graphql is GraphQL, and refused', async () => {
+    const res = await withHost('/health?/graphql', 'rebind.attacker.example');
+    expect(res.status, res.text).toBe(421);
+    expect(stack.sandbox.requests).toHaveLength(0);
   });
 
   it('answers probes whatever the Host (Kubernetes sends the pod IP)', async () => {

@@ -232,6 +232,28 @@ describe('faults, validation, limits', () => {
     expect(unknown.received[0]?.payload.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('a turn that cannot be streamed (Accept: JSON, inside a batch) holds no stream slot', async () => {
+    const body = JSON.stringify({ query: TURN, variables: { sessionId, prompt: 'hi' } });
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${stack.gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body,
+      }).then((res) => res.text());
+      await fetch(`${stack.gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `[${body}]`,
+      }).then((res) => res.text());
+    }
+    expect(stack.gateway.streams.size).toBe(0);
+    expect(posts(/\/messages\/stream$/)).toHaveLength(0);
+    // MAX_CONCURRENT_STREAMS is 1 here: a real turn still gets its slot.
+    const run = turn();
+    await run.done;
+    expect(types(run.received).at(-1)).toBe('stop');
+  });
+
   it('MAX_CONCURRENT_STREAMS=1: a second turn at once gets TOO_MANY_STREAMS', async () => {
     const first = turn();
     await expect.poll(() => first.received.length, { timeout: 3_000 }).toBeGreaterThan(0);
