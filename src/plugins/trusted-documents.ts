@@ -124,6 +124,9 @@ export function createApqStore(options: Pick<TrustedDocumentsOptions, 'redis' | 
     : new LruApqStore();
 }
 
+/** The largest document APQ stores (a real operation is a few KiB). */
+export const MAX_REGISTERED_DOCUMENT_CHARS = 64 * 1024;
+
 export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
   const manifest = options.persistedOperations;
   const store = manifest ? undefined : (options.apqStore ?? createApqStore(options));
@@ -232,7 +235,12 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
       const registration = registrations.get(context);
       if (!registration || !store) return;
       return ({ valid }) => {
-        if (valid) registration.stored = store.set(registration.hash, registration.query);
+        // Only documents of a sane size are kept: comments cost no tokens, so a valid document
+        // can be nearly 1 MiB, and the shared Redis store has no bound of its own. Larger ones
+        // still run; the client simply sends their text each time.
+        if (valid && registration.query.length <= MAX_REGISTERED_DOCUMENT_CHARS) {
+          registration.stored = store.set(registration.hash, registration.query);
+        }
       };
     },
     onExecutionResult({ context }) {

@@ -20,6 +20,7 @@ import {
   RedisApqStore,
 } from '../../src/persisted/apq-store.js';
 import { eventually } from '../support/assertions.js';
+import { MAX_REGISTERED_DOCUMENT_CHARS } from '../../src/plugins/trusted-documents.js';
 import { startStack } from '../support/stack.js';
 import { operationOverWebSocket } from '../support/subscriptions.js';
 import type { GraphQLResponse, Stack } from '../support/stack.js';
@@ -150,6 +151,12 @@ describe("APQ as Apollo Client's persisted-queries link expects", () => {
     const res = await hashAndQuery(stack, invalid);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expectNotFound(await hashOnly(stack, invalid));
+  });
+
+  it('runs a document over 64 KiB but does not store it (comments cost no tokens)', async () => {
+    const padded = { query: `${queryOf(3)}\n# ${'x'.repeat(MAX_REGISTERED_DOCUMENT_CHARS)}` };
+    expectData(await hashAndQuery(stack, padded), 's3');
+    expectNotFound(await hashOnly(stack, padded));
   });
 
   it('serves GET with the hash (useGETForHashedQueries) when it carries a CSRF header', async () => {
