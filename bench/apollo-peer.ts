@@ -13,27 +13,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { RESTDataSource } from '@apollo/datasource-rest';
 import type { AugmentedRequest } from '@apollo/datasource-rest';
 import { GraphQLError } from 'graphql';
-
-interface WireJob {
-  duration_ms: number;
-  error?: string | null;
-  export_config_ids?: string[] | null;
-  is_error: boolean;
-  total_input_tokens?: number | null;
-  total_output_tokens?: number | null;
-  turns: number;
-}
-interface WireSession {
-  session_id: string;
-  last_updated_at: string;
-  generated_title?: string | null;
-  index_ids?: string[] | null;
-  job_metadata?: WireJob | null;
-}
-interface WireList {
-  items: WireSession[];
-  next_page_token?: string | null;
-}
+import type { WireSessionList } from '../src/upstream/wire.js';
 
 const typeDefs = /* GraphQL */ `
   type Query {
@@ -80,8 +60,8 @@ class ChatApi extends RESTDataSource {
     if (apiKey) request.headers.authorization = `Bearer ${apiKey}`;
   }
 
-  listSessions(params: Record<string, string>): Promise<WireList> {
-    return this.get<WireList>('api/v1/chat', { params });
+  listSessions(params: Record<string, string>): Promise<WireSessionList> {
+    return this.get<WireSessionList>('api/v1/chat', { params });
   }
 }
 

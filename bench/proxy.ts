@@ -12,27 +12,7 @@ import { Pool } from 'undici';
 import { encodeCursor } from '../src/pagination/cursor.js';
 import type { CursorPosition } from '../src/pagination/cursor.js';
 import { toRfc3339Utc } from '../src/upstream/timestamps.js';
-
-interface WireJob {
-  duration_ms: number;
-  error?: string | null;
-  export_config_ids?: string[] | null;
-  is_error: boolean;
-  total_input_tokens?: number | null;
-  total_output_tokens?: number | null;
-  turns: number;
-}
-interface WireSession {
-  session_id: string;
-  last_updated_at: string;
-  generated_title?: string | null;
-  index_ids?: string[] | null;
-  job_metadata?: WireJob | null;
-}
-interface WireList {
-  items: WireSession[];
-  next_page_token?: string | null;
-}
+import type { WireSessionList } from '../src/upstream/wire.js';
 
 const upstream = new URL(process.env.UPSTREAM_URL ?? '');
 const apiKey = process.env.LLAMA_CLOUD_API_KEY;
@@ -50,7 +30,7 @@ const headers: Record<string, string> = { accept: 'application/json' };
 if (apiKey) headers.authorization = `Bearer ${apiKey}`;
 
 /** Same field order as the bench's `connection` query, so the bodies compare equal. */
-function reshape(list: WireList): unknown {
+function reshape(list: WireSessionList): unknown {
   const next = list.next_page_token ? list.next_page_token : null;
   const items = list.items;
   const edges = items.map((s, i) => {
@@ -106,7 +86,7 @@ const server = createServer((req, res) => {
           await upstreamRes.body.dump();
           throw new Error(`upstream answered ${upstreamRes.statusCode}`);
         }
-        const text = JSON.stringify(reshape((await upstreamRes.body.json()) as WireList));
+        const text = JSON.stringify(reshape((await upstreamRes.body.json()) as WireSessionList));
         res.writeHead(200, {
           'content-type': 'application/json; charset=utf-8',
           'content-length': Buffer.byteLength(text),

@@ -23,7 +23,7 @@
  *  on JIT, and so does the hot path (`chatSessions`).
  */
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { TypeInfo, getNamedType, getOperationAST, visit, visitWithTypeInfo } from 'graphql';
+import { Kind, TypeInfo, getNamedType, visit, visitWithTypeInfo } from 'graphql';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger.js';
 
@@ -61,21 +61,27 @@ export function selectsListOfPromises(schema: GraphQLSchema, document: DocumentN
   return found;
 }
 
+const hasSubscription = (document: DocumentNode) =>
+  document.definitions.some(
+    (definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION && definition.operation === 'subscription',
+  );
+
 export function useJitExecution(logger: Logger) {
   const excluded = new WeakMap<DocumentNode, boolean>();
   return useGraphQlJit(
     {},
     {
-      enableIf: ({ schema, document, operationName }) => {
-        // Subscriptions run on graphql-js: graphql-jit's compiled subscribe hands the operation's
-        // variables to the subscription field as its arguments (chatTurn saw `{ id }` instead of
-        // `{ sessionId, prompt }`). A subscription is compiled once per stream, not per item, so
-        // nothing is lost.
-        if (getOperationAST(document, operationName)?.operation === 'subscription') return false;
+      enableIf: ({ schema, document }) => {
+        // Decided once per document, off the per-request path. Subscriptions run on graphql-js:
+        // graphql-jit's compiled subscribe hands the operation's variables to the subscription
+        // field as its arguments (chatTurn saw `{ id }` instead of `{ sessionId, prompt }`); a
+        // subscription is compiled once per stream, not per item, so nothing is lost. Any
+        // document holding a subscription is excluded whole (operations rarely share one).
         // Lists of promises and incremental delivery run on graphql-js: see the top of this file.
         let exclude = excluded.get(document);
         if (exclude === undefined) {
-          exclude = selectsListOfPromises(schema, document);
+          exclude = hasSubscription(document) || selectsListOfPromises(schema, document);
           excluded.set(document, exclude);
         }
         return !exclude;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorDetail } from '../../src/upstream/client.js';
-import { expectSafe, LIST_QUERY, onlyError } from '../support/assertions.js';
+import { expectSafe, LIST_QUERY, onlyError, onlyListCallHeaders } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -20,12 +20,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 beforeEach(() => stack.resetRequests());
 
-/** Headers of the one upstream request the last operation made. */
-function upstreamHeaders() {
-  const calls = stack.listCalls();
-  expect(calls).toHaveLength(1);
-  return calls[0]!.headers;
-}
+const upstreamHeaders = () => onlyListCallHeaders(stack);
 
 describe('traceparent', () => {
   it('a future version with a long tail goes upstream as version 00, four fields only', async () => {

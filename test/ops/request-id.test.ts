@@ -9,7 +9,7 @@ import {
   upstreamTraceHeaders,
   upstreamTraceparent,
 } from '../../src/observability/trace.js';
-import { onlyError } from '../support/assertions.js';
+import { onlyError, onlyListCallHeaders } from '../support/assertions.js';
 import { startStack } from '../support/stack.js';
 import type { Stack } from '../support/stack.js';
 
@@ -24,12 +24,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 beforeEach(() => stack.resetRequests());
 
-/** Headers the upstream received for the one call of the last operation. */
-function upstreamHeaders() {
-  const calls = stack.listCalls();
-  expect(calls).toHaveLength(1);
-  return calls[0]!.headers;
-}
+const upstreamHeaders = () => onlyListCallHeaders(stack);
 
 describe('x-request-id', () => {
   it('keeps the caller’s id: on the response and upstream', async () => {

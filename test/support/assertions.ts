@@ -40,3 +40,10 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 3
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Headers the upstream received for the one list call the last operation made. */
+export function onlyListCallHeaders(stack: Stack) {
+  const calls = stack.listCalls();
+  expect(calls).toHaveLength(1);
+  return calls[0]!.headers;
+}
