@@ -75,6 +75,12 @@ async function selectTab(page: Page, name: string): Promise<void> {
       timeout: UI_TIMEOUT_MS,
     })
     .toContain(` ${name}(`);
+  // An edit makes GraphiQL work out the tab's operation name again from its text: right after a
+  // switch it may still hold the previous tab's ("Cannot infer operation …" on run).
+  await page.locator('.graphiql-query-editor .CodeMirror, .graphiql-query-editor').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' ');
+  await page.keyboard.press('Backspace');
 }
 
 /** Replaces the whole variables pane of the active tab by typing into it. */
@@ -183,6 +189,10 @@ describe.skipIf(!hasChromium)('GraphiQL in headless Chromium (apt-get install -y
 
   it(
     'creates a session, streams a chatTurn subscription in pieces over SSE and deletes the session, from the example tabs',
+    // GraphiQL itself sometimes still holds the previous tab's operation name right after a tab
+    // switch and answers "Cannot infer operation …" without sending anything (a client-side
+    // race, seen once in headless Chromium under load): the whole scenario runs once more then.
+    { timeout: 3 * UI_TIMEOUT_MS, retry: 1 },
     async () => {
       const requests: Request[] = [];
       const urls: string[] = [];
@@ -316,6 +326,5 @@ describe.skipIf(!hasChromium)('GraphiQL in headless Chromium (apt-get install -y
       expect(offMachine, `requests that left the machine:\n${offMachine.join('\n')}`).toEqual([]);
       await page.close();
     },
-    3 * UI_TIMEOUT_MS,
   );
 });
