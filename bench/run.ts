@@ -18,7 +18,15 @@ import { REPO_ROOT, spawnGateway } from '../test/support/process.js';
 import type { GatewayProcess } from '../test/support/process.js';
 import { runLoad } from './lib/load.js';
 import type { LoadResult } from './lib/load.js';
-import { PreflightError, prepareScenario, SCENARIOS, setRequestHeaders } from './lib/scenarios.js';
+import {
+  FANOUT_CALLS,
+  FANOUT_ITEMS,
+  itemsPerRequest,
+  PreflightError,
+  prepareScenario,
+  SCENARIOS,
+  setRequestHeaders,
+} from './lib/scenarios.js';
 import type { Scenario, ScenarioName } from './lib/scenarios.js';
 
 const { values: args } = parseArgs({
@@ -417,10 +425,50 @@ async function matrix(): Promise<number> {
     `\ncommit ${gitInfo()}; gateway features ${features ? 'on (JWT, RATE_LIMIT, metrics, LOG_LEVEL=info)' : 'off'}; sandbox latency ${latency} ms; ${duration} s per run after ${warmup} s warm-up; ${rounds} round(s), medians, ratios within a round; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n\n${table(summary)}`,
   );
   if (vsBaseline.length > 1) console.log(`\n${table(vsBaseline)}`);
+  for (const line of perUnitCosts(runs)) console.log(line);
   console.log(`\ngateway peak RSS (VmHWM) ${fmt(peakRss, 1)} MB; written to ${file}`);
   const flagged = runs.filter((r) => r.errors).length;
   if (flagged) console.log(`${flagged} run(s) had wrong answers or errors (marked !)`);
   return flagged ? 1 : 0;
+}
+
+/**
+ * CPU per session item and per extra upstream call, from differences between scenarios of the
+ * same round (medians over rounds):
+ * - per item: (`items-100` − `items-1`) / the difference in sessions per answer;
+ * - per extra call: (`fanout` − `connection-same` − the CPU of fanout's extra items) / its extra
+ *   calls, with the per-item cost of the same round (`connection-same`: 20 sessions in 1 call).
+ */
+function perUnitCosts(runs: Run[]): string[] {
+  const lines: string[] = [];
+  const cpu = (scenario: string, c: number, round: number) =>
+    runs.find(
+      (r) => r.scenario === scenario && r.connections === c && r.round === round && !r.errors,
+    )?.cpuMsPerRequest;
+  const itemSpan = itemsPerRequest('items-100') - itemsPerRequest('items-1');
+  for (const c of concurrencies) {
+    const perItem: number[] = [];
+    const perCall: number[] = [];
+    for (const round of new Set(runs.map((r) => r.round))) {
+      const [one, hundred] = [cpu('items-1', c, round), cpu('items-100', c, round)];
+      if (one === undefined || hundred === undefined) continue;
+      const item = (hundred - one) / itemSpan;
+      perItem.push(item);
+      const [fanout, same] = [cpu('fanout', c, round), cpu('connection-same', c, round)];
+      if (fanout !== undefined && same !== undefined) {
+        perCall.push((fanout - same - (FANOUT_ITEMS - 20) * item) / (FANOUT_CALLS - 1));
+      }
+    }
+    if (perItem.length) {
+      lines.push(
+        `c=${c}: CPU per session item ${fmt(median(perItem) * 1000, 1)} µs (items-100 − items-1)` +
+          (perCall.length
+            ? `; per extra upstream call ${fmt(median(perCall), 3)} ms (fanout − connection-same − its extra items, per extra call)`
+            : ''),
+      );
+    }
+  }
+  return lines;
 }
 
 /** Least-squares slope of y over x. */

@@ -15,6 +15,8 @@ export const SCENARIOS = [
   'connection-same',
   'fanout',
   'entities',
+  'items-1',
+  'items-100',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -37,14 +39,36 @@ const CONNECTION = `edges { cursor node { ${SESSION} } } pageInfo { hasNextPage 
 const CONNECTION_QUERY = `query BenchConnection { chatSessions(first: 20) { ${CONNECTION} } }`;
 /** The headline load: `first` 18–22 on each of the first 10 pages of 20, 50 distinct requests. */
 const PAGED_QUERY = `query BenchPage($first: Int, $after: String) { chatSessions(first: $first, after: $after) { ${CONNECTION} } }`;
-const PAGED_FIRSTS = [18, 19, 20, 21, 22];
-const PAGED_PAGES = 10;
+interface Paging {
+  /** `first` of the requests, one request per value on each page. */
+  firsts: number[];
+  /** Sessions between two consecutive `after` positions. */
+  step: number;
+  pages: number;
+}
+const PAGED: Paging = { firsts: [18, 19, 20, 21, 22], step: 20, pages: 10 };
+/**
+ * The per-item cost: the same query with 1 and with about 100 sessions per answer, distinct
+ * requests again (50 and 10). CPU per request of `items-100` minus `items-1`, over the difference
+ * in items, is the CPU per session item (printed by bench/run.ts).
+ */
+const ITEMS: Record<'items-1' | 'items-100', Paging> = {
+  'items-1': { firsts: [1], step: 1, pages: 50 },
+  'items-100': { firsts: [96, 97, 98, 99, 100], step: 100, pages: 2 },
+};
+/** Mean sessions per answer of a paged scenario. */
+export const itemsPerRequest = (name: 'items-1' | 'items-100'): number =>
+  ITEMS[name].firsts.reduce((a, b) => a + b, 0) / ITEMS[name].firsts.length;
 /** Ten distinct upstream calls: four projects, `first` varied so that no two aliases dedupe. */
 const FANOUT = [20, 20, 20, 20, 10, 10, 10, 10, 5, 5].map((first, i) => ({
   alias: `p${i}`,
   project: SANDBOX_PROJECTS[i % SANDBOX_PROJECTS.length]!.id,
   first,
 }));
+/** Sessions in one `fanout` answer (its aliases' `first`). */
+export const FANOUT_ITEMS = FANOUT.reduce((sum, a) => sum + a.first, 0);
+/** Upstream calls of one `fanout` answer. */
+export const FANOUT_CALLS = FANOUT.length;
 const FANOUT_QUERY = `query BenchFanout { ${FANOUT.map((a) => `${a.alias}: chatSessions(first: ${a.first}, projectId: "${a.project}") { ${CONNECTION} }`).join(' ')} }`;
 const ENTITIES = 50;
 const ENTITIES_QUERY = `query BenchEntities($representations: [_Any!]!) { _entities(representations: $representations) { ... on ChatSession { ${SESSION} } } }`;
@@ -97,21 +121,26 @@ async function sandboxFirst(sandbox: string, count: number): Promise<string[]> {
  * The headline requests on one server: each checked (the right sessions in the right order, no
  * errors, the same body twice) with its own `after` cursors, taken from that server's pages.
  */
-async function pagedVariants(sandbox: string, server: string, what: string) {
-  const all = await sandboxFirst(sandbox, PAGED_PAGES * 20 + Math.max(...PAGED_FIRSTS));
+async function pagedVariants(
+  sandbox: string,
+  server: string,
+  what: string,
+  { firsts, step, pages }: Paging = PAGED,
+) {
+  const all = await sandboxFirst(sandbox, (pages - 1) * step + Math.max(...firsts));
   const afters: Array<string | null> = [null];
-  for (let k = 1; k < PAGED_PAGES; k++) {
-    const body = await send(graphql(server, PAGED_QUERY, { first: 20, after: afters[k - 1] }));
+  for (let k = 1; k < pages; k++) {
+    const body = await send(graphql(server, PAGED_QUERY, { first: step, after: afters[k - 1] }));
     const connection = dataOf(body, what).chatSessions as { pageInfo: { endCursor: string } };
-    sameIds(`${what} page ${k}`, nodesOf(connection), all.slice(20 * (k - 1), 20 * k));
+    sameIds(`${what} page ${k}`, nodesOf(connection), all.slice(step * (k - 1), step * k));
     afters.push(connection.pageInfo.endCursor);
   }
   const variants: Array<{ body: string; expected: string }> = [];
-  for (let k = 0; k < PAGED_PAGES; k++) {
-    for (const first of PAGED_FIRSTS) {
+  for (let k = 0; k < pages; k++) {
+    for (const first of firsts) {
       const req = graphql(server, PAGED_QUERY, { first, after: afters[k] });
       const body = await send(req);
-      const ids = all.slice(20 * k, 20 * k + first);
+      const ids = all.slice(step * k, step * k + first);
       sameIds(`${what} first ${first} page ${k}`, nodesOf(dataOf(body, what).chatSessions), ids);
       if ((await send(req)) !== body) {
         throw new PreflightError(`${what}: two identical requests got different bodies`);
@@ -153,6 +182,10 @@ export async function prepareScenario(
   if (name === 'connection' || name === 'apollo') {
     const server = name === 'apollo' ? urls.apollo : gateway;
     const { request, variants } = await pagedVariants(sandbox, server, name);
+    return { upstreamCalls: 1, request: { ...request, verify: () => false, variants } };
+  }
+  if (name === 'items-1' || name === 'items-100') {
+    const { request, variants } = await pagedVariants(sandbox, gateway, name, ITEMS[name]);
     return { upstreamCalls: 1, request: { ...request, verify: () => false, variants } };
   }
   let req: Request;
