@@ -128,6 +128,11 @@ export function createGatewayApp(config: Config, deps: GatewayAppDeps) {
       useVaryOrigin(config.corsOrigins),
       useNoStoreOnGet(),
     ],
-    context: createContextFactory({ config, client, streams: deps.streams }),
+    context: createContextFactory({
+      config,
+      client,
+      streams: deps.streams,
+      onCoalesced: (endpoint) => metrics.observeCoalesced(endpoint),
+    }),
   });
 }

@@ -29,6 +29,11 @@ export interface Config {
   maxPageSize: number;
   defaultPageSize: number;
   maxUpstreamCallsPerOperation: number;
+  /**
+   * UPSTREAM_COALESCE: an operation joins an identical upstream read (same credential, path and
+   * query) already in flight for another operation instead of sending its own (src/upstream/coalesce.ts).
+   */
+  upstreamCoalesce: boolean;
   /** BATCHING_LIMIT: operations per HTTP request (a JSON array body); 0 turns batching off. */
   batchingLimit: number;
   logLevel: LogLevel;
@@ -453,6 +458,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize,
     defaultPageSize,
     maxUpstreamCallsPerOperation: integer(env, 'MAX_UPSTREAM_CALLS_PER_OPERATION', 25, 1, 1_000),
+    upstreamCoalesce: boolean(env, 'UPSTREAM_COALESCE', true),
     batchingLimit: integer(env, 'BATCHING_LIMIT', 10, 0, 100),
     logLevel,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -1,7 +1,9 @@
 /**
  * Per-request context: who is calling (credential, and the verified caller when callers are
  * authenticated), and a fresh ChatApi (dedupe cache, call budget, the caller's scope rule) so
- * nothing cached is ever shared between two requests or two credentials.
+ * nothing cached is ever shared between two requests or two credentials. The one thing shared
+ * across requests is an identical read in flight with the same credential (UPSTREAM_COALESCE,
+ * src/upstream/coalesce.ts): never a stored answer.
  */
 import type { YogaInitialContext } from 'graphql-yoga';
 import { callerOf, scopeAuthorizer } from './auth/caller.js';
@@ -14,6 +16,7 @@ import type { RequestRecord } from './observability/request-record.js';
 import type { StreamRegistry, StreamTransport } from './streams/registry.js';
 import { ChatApi } from './upstream/chat-api.js';
 import type { UpstreamClient } from './upstream/client.js';
+import { ReadCoalescer } from './upstream/coalesce.js';
 
 /** What the gateway adds to Yoga's context for each request. */
 export interface RequestContext {
@@ -42,6 +45,8 @@ export interface ContextDeps {
   config: Config;
   client: UpstreamClient;
   streams: StreamRegistry;
+  /** Called once per upstream read joined in flight, with its endpoint template (metrics). */
+  onCoalesced?: ((endpoint: string) => void) | undefined;
 }
 
 /** The WebSocket transport marks its operations (src/transport/graphql-ws.ts). */
@@ -70,9 +75,13 @@ function bearerToken(header: string | null): string | undefined {
   return match[1];
 }
 
-export function createContextFactory({ config, client, streams }: ContextDeps) {
+export function createContextFactory({ config, client, streams, onCoalesced }: ContextDeps) {
   // The sandbox needs no key; every real upstream does.
   const credentialRequired = config.upstream.kind !== 'sandbox';
+  // One per client, so per upstream origin: reads in flight, shared by this app's operations.
+  const coalescer = config.upstreamCoalesce
+    ? new ReadCoalescer({ onJoin: onCoalesced })
+    : undefined;
   return ({ request, transport }: YogaInitialContext & TransportContext): RequestContext => {
     const record = requestRecord(request);
     // Verified before the context exists (src/plugins/caller-auth.ts, src/transport/graphql-ws.ts).
@@ -102,6 +111,9 @@ export function createContextFactory({ config, client, streams }: ContextDeps) {
           streamIdleTimeoutMs: config.upstreamStreamIdleTimeoutMs,
           counter: record,
           authorizeScope: caller && scopeAuthorizer(caller),
+          // With callers authenticated, every caller's calls carry the server key: they share
+          // reads, each after its own scope check (docs/architecture.md, "The call budget").
+          reads: coalescer?.forCredential(credential),
           call: {
             credential,
             signal: AbortSignal.any([request.signal, cancelled.signal]),

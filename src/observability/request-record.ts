@@ -21,6 +21,8 @@ export class RequestRecord {
   operation: OperationInfo | undefined;
   /** Upstream calls started for this request; the call budget counts here. */
   upstreamCalls = 0;
+  /** Of those, reads that joined an identical read in flight for another operation. */
+  upstreamCallsJoined = 0;
   /** How many errors of each `extensions.code` the result holds (a few codes, however many errors). */
   errorCodes: ErrorCodeCounts = new Map();
   /** HTTP status of the response, once it is ready. */

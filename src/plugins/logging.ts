@@ -3,7 +3,8 @@
  * record (src/observability/request-record.ts):
  *
  *   {"level":"info","msg":"graphql request","requestId":"…","operationName":"RecentChatSessions",
- *    "operationType":"query","status":200,"durationMs":12.3,"upstreamCalls":1,"errorCodes":{}}
+ *    "operationType":"query","status":200,"durationMs":12.3,"upstreamCalls":1,
+ *    "upstreamCallsJoined":0,"errorCodes":{}}
  *
  * Only facts about the operation are logged: never headers, variables, the query text or a
  * credential. `errorCodes` counts errors per code (`{"BAD_USER_INPUT":3}`), so the line stays
@@ -33,6 +34,7 @@ export function useRequestLogging({ logger }: RequestLoggingOptions): Plugin {
           status: record.status,
           durationMs: Math.round(record.elapsedMs() * 10) / 10,
           upstreamCalls: record.upstreamCalls,
+          upstreamCallsJoined: record.upstreamCallsJoined,
           errorCodes: Object.fromEntries(record.errorCodes),
         },
         'graphql request',

@@ -48,6 +48,7 @@ export class Metrics {
   readonly upstreamRequests: Counter<'endpoint' | 'status' | 'outcome'>;
   readonly upstreamDuration: Histogram<'endpoint' | 'status'>;
   readonly upstreamRetries: Counter<'endpoint'>;
+  readonly upstreamCoalesced: Counter<'endpoint'>;
   readonly streams: Counter<'transport' | 'outcome'>;
   readonly streamDuration: Histogram<'transport' | 'outcome'>;
   readonly streamEvents: Counter<'transport'>;
@@ -116,6 +117,12 @@ export class Metrics {
       labelNames: ['endpoint'],
       registers,
     });
+    this.upstreamCoalesced = new Counter({
+      name: 'gateway_upstream_coalesced_total',
+      help: 'Upstream reads an operation did not send because it joined an identical read (same credential, path and query) already in flight, by endpoint template.',
+      labelNames: ['endpoint'],
+      registers,
+    });
     this.streams = new Counter({
       name: 'gateway_chat_turn_streams_total',
       help: 'Chat-turn streams that ended, by transport (sse, graphql-ws) and outcome (completed, error, cancelled, shutdown).',
@@ -164,6 +171,11 @@ export class Metrics {
     this.upstreamRequests.inc({ endpoint, status, outcome: event.outcome });
     this.upstreamDuration.observe({ endpoint, status }, event.durationMs / 1000);
     if (event.attempt > 0) this.upstreamRetries.inc({ endpoint });
+  }
+
+  /** Hook for the read coalescer (src/upstream/coalesce.ts): one read joined in flight. */
+  observeCoalesced(endpoint: string): void {
+    this.upstreamCoalesced.inc({ endpoint });
   }
 
   /** The `operation_name` label of a validated operation (counts the sighting; see OperationLabels). */

@@ -9,7 +9,8 @@
  *  - a concurrency cap, so a wide query cannot open a socket per field at once;
  *  - `authorizeScope`, applied to the scope of every method before anything else: the one place
  *    the caller's projects are enforced (src/auth/caller.ts, docs/architecture.md "Callers").
- * Created per request (src/context.ts): nothing here outlives or crosses credentials.
+ * Created per request (src/context.ts): nothing here outlives or crosses credentials; the one
+ * thing shared between operations is a read in flight with the same credential (./coalesce.ts).
  */
 import DataLoader from 'dataloader';
 import pLimit from 'p-limit';
@@ -24,6 +25,7 @@ import type {
   SessionKey,
 } from '../domain.js';
 import type { CallOptions, QueryParams, SseMessage, UpstreamClient } from './client.js';
+import type { CredentialReads, Waiter } from './coalesce.js';
 import { SessionNotFoundError, UpstreamError } from './errors.js';
 import { toChatEvent, toChatSession, toChatSessionPage, toFullChatSession } from './mapping.js';
 import {
@@ -57,6 +59,8 @@ interface CallKey {
 /** Where the budget counts attempts: the request's record (src/observability/request-record.ts). */
 export interface CallCounter {
   upstreamCalls: number;
+  /** Of those calls, how many joined an identical read already in flight (./coalesce.ts). */
+  upstreamCallsJoined?: number;
 }
 
 export interface ChatApiOptions {
@@ -73,6 +77,11 @@ export interface ChatApiOptions {
    * refuse it (no upstream call is made). Default: the scope as asked.
    */
   authorizeScope?: ((scope: Scope) => Scope) | undefined;
+  /**
+   * Identical reads in flight in other operations with this credential (`call.credential`), to
+   * join instead of calling again (./coalesce.ts; UPSTREAM_COALESCE). Undefined: never shared.
+   */
+  reads?: CredentialReads | undefined;
 }
 
 /** `POST /api/v1/chat`: every field optional; undefined fields are not sent. */
@@ -347,17 +356,17 @@ export class ChatApi {
       // `batch: false`: each key is its own call, so one slow call never holds back another;
       // the loader still dedupes through its per-request cache. DataLoader's contract is a
       // settled value or an Error per key, so a failure is returned, not thrown.
-      async ([key]) => [
-        await this.#limit(() => this.#fetch(toCall(key!)))
-          .then((body) => decode(body, key!))
-          .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
-      ],
+      async ([key]) => {
+        const call = toCall(key!);
+        return [
+          await this.#limit(() => this.#fetch(call, callId(call)))
+            .then((body) => decode(body, key!))
+            .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+        ];
+      },
       {
         batch: false,
-        cacheKeyFn: (key) => {
-          const { path, query } = toCall(key);
-          return `${path}?${JSON.stringify(query)}`;
-        },
+        cacheKeyFn: (key) => callId(toCall(key)),
       },
     );
   }
@@ -366,18 +375,52 @@ export class ChatApi {
    * The budget is checked when a call is about to start and again before each of its retries, so
    * every attempt counts and only real attempts do. A retry it refuses is not made: the call then
    * fails with its last attempt's own failure.
+   *
+   * With `reads`, an identical read already in flight for another operation with the same
+   * credential is joined instead (its attempts so far counted here, and its later retries), else
+   * this call is made so that others can join it (./coalesce.ts; docs/architecture.md, "The call
+   * budget").
    */
-  #fetch(key: CallKey): Promise<unknown> {
+  #fetch(key: CallKey, id: string): Promise<unknown> {
     // Queued behind the concurrency cap while the client went away: do not start it.
     if (this.#options.call.signal?.aborted) {
       return Promise.reject(new UpstreamError({ kind: 'aborted' }, 0));
     }
+    const { reads, client, call, counter } = this.#options;
+    if (reads) {
+      const joined = reads.join(id, key.endpoint, this.#waiter);
+      if (joined) {
+        counter.upstreamCallsJoined = (counter.upstreamCallsJoined ?? 0) + 1;
+        return joined;
+      }
+    }
     if (!this.#takeAttempt()) {
       return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
     }
-    return this.#options.client.getJson(key.endpoint, key.path, key.query, {
-      ...this.#options.call,
+    if (reads) {
+      // The shared request ends when its last waiter leaves, not with this operation.
+      return reads.lead(id, this.#waiter, (shared) =>
+        client.getJson(key.endpoint, key.path, key.query, { ...call, ...shared }),
+      );
+    }
+    return client.getJson(key.endpoint, key.path, key.query, {
+      ...call,
       beforeRetry: this.#takeAttempt,
+    });
+  }
+
+  #waiterOnce: Waiter | undefined;
+
+  /** This operation as a waiter on a shared read: its signal, and its budget. */
+  get #waiter(): Waiter {
+    return (this.#waiterOnce ??= {
+      signal: this.#options.call.signal,
+      take: (attempts: number): boolean => {
+        const { counter, maxCalls } = this.#options;
+        if (counter.upstreamCalls + attempts > maxCalls) return false;
+        counter.upstreamCalls += attempts;
+        return true;
+      },
     });
   }
 
@@ -389,6 +432,9 @@ export class ChatApi {
     return true;
   };
 }
+
+/** What goes on the wire for a read (its path and parameters): the dedupe and coalescing key. */
+const callId = ({ path, query }: CallKey): string => `${path}?${JSON.stringify(query)}`;
 
 const scopeOf = (s: Scope): Scope => ({
   projectId: s.projectId,

@@ -139,7 +139,14 @@ function resources(): Record<string, number> {
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   baseline = resources();
-  stack = await startStack({ env: { UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } });
+  stack = await startStack({
+    env: {
+      UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS),
+      // Each request's fault is chosen by its own x-request-id, so none may join a read another
+      // request started (coalesced reads have their own tests: coalesce.test.ts).
+      UPSTREAM_COALESCE: 'false',
+    },
+  });
   for (const [name, scenario] of Object.entries(SCENARIOS)) {
     if (!scenario.fault) continue;
     const tag = `:${name}`;

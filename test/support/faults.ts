@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser } from 'eventsource-parser';
+import { sendAnswer } from '../../src/sandbox/server.js';
 import type { SandboxAnswer } from '../../src/sandbox/server.js';
 
 /** A response body to send as is. */
@@ -25,6 +26,11 @@ export type Fault =
   | { kind: 'status'; status: number; body?: FaultBody; headers?: Record<string, string> }
   /** Accept the request and never answer (until the client gives up or the sandbox closes). */
   | { kind: 'hang' }
+  /**
+   * Hold the answer until `until` settles, then answer as `then` says (default: the normal
+   * answer): a request deterministically in flight, for as long as the test needs.
+   */
+  | { kind: 'hold'; until: Promise<unknown>; then?: Fault }
   /** The normal answer, dribbled out in `chunks` pieces spread over `totalMs`. */
   | { kind: 'slow-body'; totalMs: number; chunks?: number }
   /** A 2xx with this body instead of the normal answer (malformed JSON, HTML, wrong type…). */
@@ -138,6 +144,16 @@ export async function sendFault(
     }
     case 'hang':
       return; // The socket stays open; closing the sandbox destroys it.
+    case 'hold': {
+      const closed = new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([fault.until, closed]);
+      if (signal.aborted || res.destroyed) return;
+      if (fault.then) return sendFault(res, fault.then, normal, signal);
+      return sendAnswer(res, normal());
+    }
     case 'slow-body':
       return dribble(res, JSON.stringify(answerOf()), fault.totalMs, fault.chunks ?? 10, signal);
     case 'reset':

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       maxPageSize: 100,
       defaultPageSize: 20,
       maxUpstreamCallsPerOperation: 25,
+      upstreamCoalesce: true,
       batchingLimit: 10,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
@@ -60,12 +61,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ALLOWED_HOSTS: '*,a.example' })).toThrow(/either \* alone/);
   });
 
-  it('reads the GRAPHIQL and INTROSPECTION switches', () => {
+  it('reads the GRAPHIQL, INTROSPECTION and UPSTREAM_COALESCE switches', () => {
     expect(loadConfig({ GRAPHIQL: 'false', INTROSPECTION: '0' })).toMatchObject({
       graphiql: false,
       introspection: false,
     });
     expect(() => loadConfig({ GRAPHIQL: 'no' })).toThrow(/GRAPHIQL must be true or false/);
+    expect(loadConfig({ UPSTREAM_COALESCE: 'false' }).upstreamCoalesce).toBe(false);
+    expect(() => loadConfig({ UPSTREAM_COALESCE: 'off' })).toThrow(
+      /UPSTREAM_COALESCE must be true or false/,
+    );
   });
 
   it('picks the upstream mode: base URL, else key -> LlamaCloud, else sandbox; empty = unset', () => {
