@@ -384,7 +384,7 @@ export class UpstreamClient {
         reason: `expected a JSON content-type, got ${JSON.stringify(type.slice(0, 60))}`,
       });
     }
-    const text = await readWhole(res, this.#options.maxBodyBytes);
+    const text = await readCapped(res, this.#options.maxBodyBytes, true);
     try {
       return JSON.parse(text);
     } catch {
@@ -398,7 +398,7 @@ export class UpstreamClient {
       await res.body.dump().catch(() => undefined);
       return undefined;
     }
-    const text = await readWhole(res, this.#options.maxBodyBytes);
+    const text = await readCapped(res, this.#options.maxBodyBytes, true);
     if (text.trim() === '') return undefined;
     const type = String(res.headers['content-type'] ?? '');
     if (!/\bjson\b/i.test(type)) {
@@ -429,48 +429,31 @@ export class UpstreamClient {
 }
 
 /**
- * A 2xx body we need whole, as text; over `limit` bytes it is bad_response.
- *
- * With a declared Content-Length (the Chat API's answers), a larger one fails before anything is
- * read, and a smaller one is read in one piece by undici (`bytes()`: no async iteration per
- * chunk, which cost more than the JSON parse under load; bench/README.md). undici's parser ends
- * the body at the declared length, so a body longer than it declares never gets past the limit
- * (test/integration/upstream-body.test.ts). `bytes()` rather than `text()`: `text()` drops a
- * UTF-8 byte-order mark, which would turn today's "body is not valid JSON" into an accepted body.
- * Without a declared length (chunked), the bytes are counted as they arrive (`readCapped`).
- */
-async function readWhole(res: Dispatcher.ResponseData, limit: number): Promise<string> {
-  const raw = res.headers['content-length'];
-  const declared = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
-  if (declared === undefined) return readCapped(res, limit, true);
-  if (declared > limit) {
-    res.body.destroy();
-    throw tooLarge(limit);
-  }
-  const bytes = await res.body.bytes();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-}
-
-const tooLarge = (limit: number) =>
-  new UpstreamError({ kind: 'bad_response', reason: `body larger than ${limit} bytes` });
-
-/**
- * Reads at most `limit` bytes, counting them as they arrive. Over the limit: `strict` fails with
- * bad_response (a 2xx body we need whole); otherwise the rest is discarded (an error body we
- * only skim).
+ * Reads at most `limit` bytes. Over the limit: `strict` fails with bad_response (a 2xx body we
+ * need whole); otherwise the rest is discarded (an error body we only skim). A declared length
+ * over the limit fails before reading; one under it cannot let more through, as undici ends the
+ * body at the declared length (test/integration/upstream-body.test.ts). One loop for every body:
+ * undici's `body.bytes()` for a declared length measured no cheaper (bench/README.md, issue 14).
  */
 async function readCapped(
   res: Dispatcher.ResponseData,
   limit: number,
   strict = false,
 ): Promise<string> {
+  const declared = Number(res.headers['content-length']);
+  const tooLarge = () =>
+    new UpstreamError({ kind: 'bad_response', reason: `body larger than ${limit} bytes` });
+  if (strict && Number.isFinite(declared) && declared > limit) {
+    res.body.destroy();
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
       res.body.destroy();
-      if (strict) throw tooLarge(limit);
+      if (strict) throw tooLarge();
       break;
     }
     chunks.push(chunk);

@@ -1,5 +1,5 @@
 /**
- * Reading a 2xx JSON body (src/upstream/client.ts, `readWhole`) from an upstream that lies about
+ * Reading a 2xx JSON body (src/upstream/client.ts, `readCapped`) from an upstream that lies about
  * its length, on a raw `node:net` server: the size cap holds whatever Content-Length says, and
  * each lie is an UpstreamError, never a larger body.
  */
@@ -109,7 +109,7 @@ describe('a 2xx body against its Content-Length', () => {
       tooLarge,
     ],
     [
-      'a byte-order mark is not JSON (as before undici read the body whole)',
+      'a byte-order mark is not JSON',
       (s) => s.write(head('content-length: 14\r\n') + '\ufeff{"ok":true}'),
       { failure: { kind: 'bad_response', reason: 'body is not valid JSON' } },
     ],
