@@ -54,6 +54,8 @@ async function outcome(path: string): Promise<{ value: unknown } | { failure: Up
 }
 
 const tooLarge = { failure: { kind: 'bad_response', reason: `body larger than ${LIMIT} bytes` } };
+/** A network failure (as a cut connection is), never a body; its code depends on timing. */
+const cut = { failure: expect.objectContaining({ kind: 'network' }) as unknown };
 
 describe('a 2xx body against its Content-Length', () => {
   const cases: Array<[string, (socket: Socket) => void, unknown]> = [
@@ -78,7 +80,7 @@ describe('a 2xx body against its Content-Length', () => {
     [
       'shorter than declared, then the connection closes',
       (s) => s.end(head('content-length: 500\r\n') + '{"ok":true}'),
-      { failure: { kind: 'network', reason: 'UND_ERR_SOCKET' } },
+      cut,
     ],
     [
       'Content-Length and chunked together',
@@ -87,12 +89,12 @@ describe('a 2xx body against its Content-Length', () => {
           head('content-length: 11\r\ntransfer-encoding: chunked\r\n') +
             `${BIG.toString(16)}\r\n${'x'.repeat(BIG)}\r\n0\r\n\r\n`,
         ),
-      { failure: { kind: 'network', reason: 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' } },
+      cut,
     ],
     [
       'two different Content-Lengths',
       (s) => s.write(head(`content-length: 11\r\ncontent-length: ${BIG}\r\n`) + '{"ok":true}'),
-      { failure: { kind: 'network', reason: 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' } },
+      cut,
     ],
     [
       'none, chunked over the cap: counted as it arrives',
