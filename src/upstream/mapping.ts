@@ -4,11 +4,12 @@
  *
  * Hand-written rather than a schema library: one pass per item validates a field, normalises
  * its timestamp and writes the domain field, with no intermediate snake_case object and no
- * generic schema walk (zod's cost 5.5 % of a list request's CPU; bench/README.md). A compiled
- * validator (ajv) would still need a second pass to map and normalise, and its error messages
- * and order differ from the ones clients already see. The contract kept here (the zod schemas
- * this replaced, kept as the oracle in test/support/wire-schema.ts, and
- * test/unit/mapping.property.test.ts compares the two on generated inputs):
+ * generic schema walk (zod was 4–7 % of a list request's samples in the profiles of
+ * bench/README.md). A compiled validator (ajv) would still need a second pass to map and
+ * normalise, and its error messages and order differ from the ones clients already see. The
+ * contract kept here (the zod schemas this replaced are the oracle in
+ * test/support/wire-schema.ts; test/unit/mapping.property.test.ts compares the two on
+ * generated inputs):
  *  - accepted: what those schemas accept (nullish optional fields, integers within the safe
  *    range, a non-empty `session_id`, the `shared_access` values); extra fields are ignored;
  *  - rejected: the first failing field in document order (fields in the order below, items in
