@@ -27,15 +27,8 @@ import type {
 import type { CallOptions, QueryParams, SseMessage, UpstreamClient } from './client.js';
 import type { CredentialReads, Waiter } from './coalesce.js';
 import { SessionNotFoundError, UpstreamError } from './errors.js';
-import { toChatEvent, toChatSession, toChatSessionPage, toFullChatSession } from './mapping.js';
-import {
-  formatPath,
-  wireEvent,
-  wireFullSession,
-  wireSessionList,
-  wireSessionSummary,
-} from './wire.js';
-import type { z } from 'zod';
+import { decodeEvent, decodeFullSession, decodeSession, decodeSessionPage } from './mapping.js';
+import { formatPath } from './wire.js';
 
 export class BudgetExceededError extends Error {
   override name = 'BudgetExceededError';
@@ -141,7 +134,7 @@ export class ChatApi {
         path: '/api/v1/chat',
         query: { page_size: p.pageSize, page_token: p.pageToken ?? undefined, ...scopeQuery(p) },
       }),
-      (body, p) => toChatSessionPage(parse(wireSessionList, body), scopeOf(p)),
+      (body, p) => decodeSessionPage(body, scopeOf(p)),
     );
     // GET /api/v1/chat/{session_id}/summary
     this.#summaries = this.#endpoint(
@@ -150,7 +143,7 @@ export class ChatApi {
         path: `${sessionPath(k.sessionId)}/summary`,
         query: scopeQuery(k),
       }),
-      (body, k) => toChatSession(parse(wireSessionSummary, body), scopeOf(k)),
+      (body, k) => decodeSession(body, scopeOf(k)),
     );
     // GET /api/v1/chat/{session_id}: the summary plus events.
     this.#sessions = this.#endpoint(
@@ -159,7 +152,7 @@ export class ChatApi {
         path: sessionPath(k.sessionId),
         query: scopeQuery(k),
       }),
-      (body, k) => toFullChatSession(parse(wireFullSession, body), scopeOf(k)),
+      (body, k) => decodeFullSession(body, scopeOf(k)),
     );
   }
 
@@ -193,7 +186,7 @@ export class ChatApi {
       scopeQuery(scope),
       body,
     );
-    return toChatSession(parse(wireSessionSummary, answer), scopeOf(scope));
+    return decodeSession(answer, scopeOf(scope));
   }
 
   /** `DELETE /api/v1/chat/{session_id}`; a session the upstream does not know is SessionNotFoundError. */
@@ -446,7 +439,6 @@ const scopeOf = (s: Scope): Scope => ({
  * SSE event name (docs/llamacloud-chat-api.md, "Chat turn (streamed)").
  */
 export function decodeStreamEvent(message: SseMessage, index: number): ChatEvent {
-  const at = (path: readonly PropertyKey[] = []) => formatPath(['stream', index, ...path]);
   let data: unknown;
   try {
     data = JSON.parse(message.data);
@@ -454,7 +446,7 @@ export function decodeStreamEvent(message: SseMessage, index: number): ChatEvent
     throw new UpstreamError({
       kind: 'bad_response',
       reason: 'event is not valid JSON',
-      path: at(),
+      path: formatPath(['stream', index]),
     });
   }
   if (
@@ -466,26 +458,5 @@ export function decodeStreamEvent(message: SseMessage, index: number): ChatEvent
   ) {
     data = { ...data, type: message.event };
   }
-  const result = wireEvent.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new UpstreamError({
-      kind: 'bad_response',
-      reason: issue?.message ?? 'unexpected shape',
-      path: at(issue?.path),
-    });
-  }
-  return toChatEvent(result.data);
-}
-
-/** Validate a 2xx body; the first bad field is named (e.g. `items[3].session_id`). */
-export function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new UpstreamError({
-    kind: 'bad_response',
-    reason: issue?.message ?? 'unexpected shape',
-    path: formatPath(issue?.path ?? []),
-  });
+  return decodeEvent(data, ['stream', index]);
 }

@@ -430,7 +430,10 @@ export class UpstreamClient {
 
 /**
  * Reads at most `limit` bytes. Over the limit: `strict` fails with bad_response (a 2xx body we
- * need whole); otherwise the rest is discarded (an error body we only skim).
+ * need whole); otherwise the rest is discarded (an error body we only skim). A declared length
+ * over the limit fails before reading; one under it cannot let more through, as undici ends the
+ * body at the declared length (test/integration/upstream-body.test.ts). One loop for every body:
+ * undici's `body.bytes()` for a declared length measured no cheaper (bench/README.md, issue 14).
  */
 async function readCapped(
   res: Dispatcher.ResponseData,

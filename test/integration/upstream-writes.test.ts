@@ -16,8 +16,7 @@ import { ChatApi, decodeStreamEvent } from '../../src/upstream/chat-api.js';
 import { UpstreamClient } from '../../src/upstream/client.js';
 import type { AttemptEvent, UpstreamClientOptions } from '../../src/upstream/client.js';
 import { SessionNotFoundError, UpstreamError } from '../../src/upstream/errors.js';
-import { toChatEvent } from '../../src/upstream/mapping.js';
-import { wireEvent } from '../../src/upstream/wire.js';
+import { decodeEvent } from '../../src/upstream/mapping.js';
 import { startFaultySandbox } from '../support/faulty-sandbox.js';
 import type { FaultySandbox, RecordedRequest } from '../support/faulty-sandbox.js';
 import { scriptedAnswer, startScriptedChatUpstream } from '../support/scripted-chat-upstream.js';
@@ -108,7 +107,7 @@ const upstreams: Array<[string, () => Promise<Upstream>]> = [
             indexIds,
             skippedIndexIds: indexIds.filter((id) => id !== known),
             requireAllIndexes: false,
-          }).map((e) => toChatEvent(wireEvent.parse(e))),
+          }).map((e) => decodeEvent(e)),
         close: sandbox.close,
       };
     },
@@ -122,7 +121,7 @@ const upstreams: Array<[string, () => Promise<Upstream>]> = [
         gapMs: SCRIPTED_GAP_MS,
         sharedAccessEchoed: false,
         expected: (_id, prompt, _indexIds, turn) =>
-          scriptedAnswer(prompt, turn).map((e) => toChatEvent(wireEvent.parse(e))),
+          scriptedAnswer(prompt, turn).map((e) => decodeEvent(e)),
         close: upstream.close,
       };
     },
