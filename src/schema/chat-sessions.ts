@@ -4,7 +4,7 @@
 import type { GatewayContext } from '../context.js';
 import type { ChatSession } from '../domain.js';
 import { assemblePage } from '../pagination/assemble.js';
-import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
+import { decodeCursor, PageCursors } from '../pagination/cursor.js';
 import { validateFirst, validateScope } from './arguments.js';
 import { builder, CONNECTION_LIST_SIZE, UPSTREAM_CALL_COST } from './builder.js';
 import { ChatSessionRef } from './chat-session.js';
@@ -43,9 +43,11 @@ export async function resolveChatSessions(args: ChatSessionsArgs, ctx: GatewayCo
       pageSize: Math.min(pageSize, ctx.config.maxPageSize),
     }),
   );
+  // One cursor prefix per upstream page token, shared by the edges (pagination/cursor.ts).
+  const cursors = new PageCursors(scope);
   const edges = page.edges.map((edge) => ({
     node: edge.node,
-    cursor: encodeCursor(edge.after, scope),
+    cursor: cursors.encode(edge.after),
   }));
   return {
     edges,
