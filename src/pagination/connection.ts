@@ -15,6 +15,8 @@ export class Edge<T> {
   readonly node: T;
   readonly #after: AssembledEdge<T>['after'];
   readonly #cursors: PageCursors;
+  /** Kept once read: `pageInfo` reads the first and last again. */
+  #cursor: string | undefined;
 
   constructor(edge: AssembledEdge<T>, cursors: PageCursors) {
     this.node = edge.node;
@@ -23,7 +25,7 @@ export class Edge<T> {
   }
 
   get cursor(): string {
-    return this.#cursors.encode(this.#after);
+    return (this.#cursor ??= this.#cursors.encode(this.#after));
   }
 }
 
