@@ -36,17 +36,19 @@ describe('cursor codec', () => {
   const json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
   it.each([
-    ['empty', ''],
-    ['garbage', 'not a cursor!'],
-    ['non-canonical base64', `${valid}=`],
-    ['truncated', valid.slice(0, -3)],
-    ['not JSON', Buffer.from('hello').toString('base64url')],
-    ['JSON of the wrong shape', json({ t: 'tok', o: 2 })],
-    ['a future version', json([3, 'tok', 2, 'x', 'y'])],
-    ['a version-1 cursor', json([1, 'tok', 2, 'x', 'y'])],
-    ['huge', 'A'.repeat(20_000)],
-  ])('rejects a %s cursor', (_name, cursor) => {
+    ['empty', '', 'malformed cursor'],
+    ['garbage', 'not a cursor!', 'malformed cursor'],
+    ['non-canonical base64', `${valid}=`, 'malformed cursor'],
+    ['truncated', valid.slice(0, -3), 'corrupted cursor'],
+    ['not JSON', Buffer.from('hello').toString('base64url'), 'malformed cursor'],
+    ['JSON of the wrong shape', json({ t: 'tok', o: 2 }), 'malformed cursor'],
+    ['a future version', json([3, 'tok', 2, 'x', 'y']), 'unsupported cursor version'],
+    ['a version-1 cursor', json([1, 'tok', 2, 'x', 'y']), 'unsupported cursor version'],
+    ['a version-4 text cursor', `4${valid.slice(1)}`, 'unsupported cursor version'],
+    ['huge', 'A'.repeat(20_000), 'malformed cursor'],
+  ])('rejects a %s cursor', (_name, cursor, message) => {
     expect(() => decodeCursor(cursor, project)).toThrow(InvalidCursorError);
+    expect(() => decodeCursor(cursor, project)).toThrow(message);
   });
 
   it('rejects every single-character tampering', () => {
