@@ -4,7 +4,8 @@
 import type { GatewayContext } from '../context.js';
 import type { ChatSession } from '../domain.js';
 import { assemblePage } from '../pagination/assemble.js';
-import { decodeCursor, encodeCursor } from '../pagination/cursor.js';
+import { connectionOf } from '../pagination/connection.js';
+import { decodeCursor } from '../pagination/cursor.js';
 import { validateFirst, validateScope } from './arguments.js';
 import { builder, CONNECTION_LIST_SIZE, UPSTREAM_CALL_COST } from './builder.js';
 import { ChatSessionRef } from './chat-session.js';
@@ -43,19 +44,8 @@ export async function resolveChatSessions(args: ChatSessionsArgs, ctx: GatewayCo
       pageSize: Math.min(pageSize, ctx.config.maxPageSize),
     }),
   );
-  const edges = page.edges.map((edge) => ({
-    node: edge.node,
-    cursor: encodeCursor(edge.after, scope),
-  }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: args.after != null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  // Cursors are encoded only for the fields the operation selects (pagination/connection.ts).
+  return connectionOf(page, scope, args.after != null);
 }
 
 builder.queryField('chatSessions', (t) =>

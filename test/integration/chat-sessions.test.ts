@@ -156,6 +156,55 @@ describe('chatSessions: paging', () => {
     });
   });
 
+  it('gives the same cursors whichever cursor fields are selected (they are encoded on read)', async () => {
+    // first: 60 spans two upstream pages (sandbox max page size 50): two page tokens.
+    const full = await page({ first: 60 });
+    const cursors = full.edges.map((e) => e.cursor);
+    expect(new Set(cursors).size).toBe(60);
+    expect(full.pageInfo.startCursor).toBe(cursors[0]);
+    expect(full.pageInfo.endCursor).toBe(cursors[59]);
+    const res = await stack.graphql<{
+      pageInfoOnly: Pick<Connection, 'pageInfo'>;
+      nodesOnly: { edges: Array<{ node: { sessionId: string } }> };
+      endOnly: { pageInfo: { endCursor: string } };
+    }>(/* GraphQL */ `
+      query {
+        pageInfoOnly: chatSessions(first: 60) {
+          pageInfo {
+            hasNextPage
+            hasPreviousPage
+            startCursor
+            endCursor
+          }
+        }
+        nodesOnly: chatSessions(first: 60) {
+          edges {
+            node {
+              sessionId
+            }
+          }
+        }
+        endOnly: chatSessions(first: 60) {
+          pageInfo {
+            endCursor
+          }
+        }
+      }
+    `);
+    expect(res.body.errors).toBeUndefined();
+    const data = res.body.data!;
+    expect(data.pageInfoOnly.pageInfo).toEqual(full.pageInfo);
+    expect(data.nodesOnly.edges).toEqual(
+      full.edges.map((e) => ({ node: { sessionId: e.node.sessionId } })),
+    );
+    expect(data.endOnly.pageInfo).toEqual({ endCursor: full.pageInfo.endCursor });
+    // The cursor resumes right after the 60th session.
+    const next = await page({ first: 1, after: data.endOnly.pageInfo.endCursor });
+    expect(next.edges[0]!.node.sessionId).toBe(
+      stack.sandbox.dataset.get(defaultProject.id)![60]!.summary.session_id,
+    );
+  });
+
   it('uses DEFAULT_PAGE_SIZE when first is omitted', async () => {
     const conn = await page({});
     expect(conn.edges).toHaveLength(20);
