@@ -304,6 +304,10 @@ interface Measurement {
   cpuPerStreamOpenMs: number;
   /** Gateway CPU µs per event delivered after every stream was open. */
   cpuPerEventUs: number;
+  /** The same without the gateway's idle CPU over that time. */
+  cpuPerEventNetUs: number;
+  /** The gateway's CPU when idle, as a share of one core (/proc counts in 10 ms ticks). */
+  idleCpuShare: number;
   /** Sandbox write → driver read, ms. */
   latency: { p50: number; p99: number; max: number; samples: number };
   /** The driver's own CPU over the streaming phase, as a share of one core. */
@@ -379,7 +383,12 @@ async function measureOnce(
       );
     }
     const ids = await createSessions(url, headers, N);
-    await sleep(1000);
+    // The gateway's CPU with nothing to do (timers, metrics), subtracted from the CPU per event.
+    await sleep(500);
+    const idleCpu = cpuMs(pid);
+    const idleStart = now();
+    await sleep(2000);
+    const idleCpuShare = (cpuMs(pid) - idleCpu) / (now() - idleStart);
     const idle = await memory();
 
     let firstSeen = 0;
@@ -454,6 +463,8 @@ async function measureOnce(
       openSeconds: (t1 - t0) / 1000,
       cpuPerStreamOpenMs: (cpu1 - cpu0) / N,
       cpuPerEventUs: ((cpu2 - cpu1) * 1000) / eventsAfterOpen,
+      cpuPerEventNetUs: ((cpu2 - cpu1 - idleCpuShare * (t2 - t1)) * 1000) / eventsAfterOpen,
+      idleCpuShare,
       latency: {
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
@@ -500,6 +511,7 @@ const rows = [
     'open s',
     'cpu ms/stream open',
     'cpu µs/event',
+    'net of idle',
     'lat p50 ms',
     'p99',
     'max',
@@ -522,6 +534,7 @@ const line = (m: Measurement) => [
   fmt(m.openSeconds, 2),
   fmt(m.cpuPerStreamOpenMs, 2),
   fmt(m.cpuPerEventUs, 0),
+  fmt(m.cpuPerEventNetUs, 0),
   fmt(m.latency.p50, 2),
   fmt(m.latency.p99, 2),
   fmt(m.latency.max, 1),
@@ -556,7 +569,7 @@ if (args.baseline) {
       paired((m) => m.open.rss),
       3,
     )}x, cpu µs/event ${fmt(
-      paired((m) => m.cpuPerEventUs),
+      paired((m) => m.cpuPerEventNetUs),
       3,
     )}x, cpu ms/stream open ${fmt(
       paired((m) => m.cpuPerStreamOpenMs),
@@ -581,7 +594,7 @@ memory in MB (live heap = heap used after a full GC); per stream = (open - idle)
 
 ${table}
 ${ratios.join('\n')}
-driver CPU while streaming: ${runs.map((m) => `${fmt(m.driverCpuShare * 100, 0)} %`).join(', ')} of one core; written to ${relative(process.cwd(), file)}`);
+gateway CPU idle: ${runs.map((m) => `${fmt(m.idleCpuShare * 100, 1)} %`).join(', ')}; driver CPU while streaming: ${runs.map((m) => `${fmt(m.driverCpuShare * 100, 0)} %`).join(', ')} of one core; written to ${relative(process.cwd(), file)}`);
 if (errors)
   console.log(`${errors} stream(s) failed, e.g. ${runs.find((m) => m.sampleError)?.sampleError}`);
 process.exit(errors ? 1 : 0);
