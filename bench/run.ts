@@ -4,18 +4,26 @@
  * Modes: the matrix (default), `--sustained <s>` (memory under load), `--profile` (a
  * .cpuprofile of the gateway). See bench/README.md.
  */
-import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { REPO_ROOT, spawnGateway } from '../test/support/process.js';
+import { REPO_ROOT } from '../test/support/process.js';
 import type { GatewayProcess } from '../test/support/process.js';
+import {
+  cpuMs,
+  envPairs,
+  gitInfo,
+  liveHeapMB,
+  MEMORY_PROBE,
+  productionFeatures,
+  RESULTS,
+  rssMB,
+  startLogged,
+  stopProcess,
+} from './lib/processes.js';
 import { runLoad } from './lib/load.js';
 import type { LoadResult } from './lib/load.js';
 import {
@@ -83,65 +91,9 @@ for (const entry of [join(REPO_ROOT, 'dist/main.js'), baselineEntry]) {
   if (entry && !existsSync(entry)) fail(`${entry} is missing: \`npm run build\` first`);
 }
 
-const RESULTS = join(REPO_ROOT, 'bench', 'results');
 const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
-const MB = 2 ** 20;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const pairs = (list: string[]) =>
-  Object.fromEntries(
-    list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-
-/** User + system CPU time of a process so far, ms (/proc/<pid>/stat, 100 clock ticks a second). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-/** Resident set size and its peak (VmHWM), MB. */
-function rssMB(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-}
-
-/**
- * A production deployment's features: the bench is the JWT issuer (its own JWKS on loopback, one
- * ES256 token sent with every GraphQL request), a rate limit too high to trigger, the metrics
- * listener on a port of its own, logs at `info` (to bench/results/logs/gateway.log). CSRF
- * prevention and the Host allow-list are always on (defaults); the bench sends JSON POSTs to
- * 127.0.0.1.
- */
-async function productionFeatures(): Promise<{ env: Record<string, string>; close(): void }> {
-  const { publicKey, privateKey } = await generateKeyPair('ES256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
-  const jwks = JSON.stringify({ keys: [jwk] });
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(jwks);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
-    .setSubject('bench-caller')
-    .setIssuer('https://issuer.bench.invalid/')
-    .setAudience('llamacloud-chat-gateway')
-    .setIssuedAt()
-    .setExpirationTime('6h')
-    .sign(privateKey);
-  setRequestHeaders({ authorization: `Bearer ${token}` });
-  return {
-    env: {
-      AUTH_JWKS_URL: jwksUrl,
-      AUTH_JWT_ISSUER: 'https://issuer.bench.invalid/',
-      AUTH_JWT_AUDIENCE: 'llamacloud-chat-gateway',
-      RATE_LIMIT: '1000000/60',
-      LOG_LEVEL: 'info',
-    },
-    close: () => server.close(),
-  };
-}
+const pairs = envPairs;
 
 type Server = Scenario['server'];
 type Stack = Record<Server, GatewayProcess | undefined> & { stop(): Promise<void> };
@@ -153,18 +105,13 @@ async function startStack(options: {
   baseline?: boolean;
   flags?: string[];
 }) {
-  mkdirSync(join(RESULTS, 'logs'), { recursive: true });
   const started: GatewayProcess[] = [];
   const featureSet = features ? await productionFeatures() : undefined;
+  if (featureSet) setRequestHeaders(featureSet.headers);
   const start = async (name: string, argv: string[], env: Record<string, string>) => {
-    const proc = await spawnGateway({
-      command: [process.execPath, ...argv],
-      env,
-      metrics: featureSet !== undefined && (name === 'gateway' || name === 'baseline'),
-    });
+    const metrics = featureSet !== undefined && (name === 'gateway' || name === 'baseline');
+    const proc = await startLogged(name, argv, env, metrics);
     started.unshift(proc);
-    proc.child.stdout!.removeAllListeners('data');
-    proc.child.stdout!.pipe(createWriteStream(join(RESULTS, 'logs', `${name}.log`)));
     return proc;
   };
   try {
@@ -203,12 +150,7 @@ async function startStack(options: {
           : undefined,
       // Sandbox last, so that no gateway sees its upstream vanish mid-request.
       stop: async () => {
-        for (const proc of started) {
-          proc.child.kill('SIGTERM');
-          const timer = setTimeout(() => proc.kill(), 10_000);
-          await proc.exited;
-          clearTimeout(timer);
-        }
+        for (const proc of started) await stopProcess(proc);
         featureSet?.close();
       },
     };
@@ -273,12 +215,6 @@ async function measure(
   const before = cpuMs(pid);
   const result = await runLoad(s.request, connections, seconds);
   return { ...result, cpuMsPerRequest: (cpuMs(pid) - before) / result.ok };
-}
-
-function gitInfo(): string {
-  const git = (...argv: string[]) => execFileSync('git', argv, { cwd: REPO_ROOT }).toString();
-  const dirty = git('status', '--porcelain', '--', 'src', 'bench').trim() !== '';
-  return `${git('rev-parse', '--short=12', 'HEAD').trim()}${dirty ? ' (with uncommitted changes)' : ''}`;
 }
 
 function writeResults(mode: string, data: object): string {
@@ -481,21 +417,12 @@ function slope(points: Array<[number, number]>): number {
 }
 
 async function sustained(seconds: number): Promise<number> {
-  const probe = join(REPO_ROOT, 'bench/lib/memory-probe.mjs');
-  const stack = await startStack({ flags: ['--expose-gc', '--import', probe] });
+  const stack = await startStack({ flags: ['--expose-gc', '--import', MEMORY_PROBE] });
   try {
     const gateway = stack.gateway!;
     const pid = gateway.child.pid!;
     /** Heap used right after a full GC (the live set), MB, from the probe. */
-    const liveHeap = async (): Promise<number> => {
-      const seen = gateway.stderr.length;
-      process.kill(pid, 'SIGUSR2');
-      for (let i = 0; i < 200; i++, await sleep(10)) {
-        const line = gateway.stderr.slice(seen).find((l) => l.startsWith('{"liveHeap"'));
-        if (line) return (JSON.parse(line) as { liveHeap: number }).liveHeap / MB;
-      }
-      throw new Error('the memory probe did not answer');
-    };
+    const liveHeap = () => liveHeapMB(gateway);
     const s = await gatewayScenario(stack);
     const connections = concurrencies.at(-1)!;
     const idle = { rss: rssMB(pid).rss, live: await liveHeap() };

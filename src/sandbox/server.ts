@@ -41,6 +41,20 @@ export interface SandboxApiOptions {
   turnEventDelayMs?: number;
 }
 
+/**
+ * SANDBOX_TURN_EVENT_DELAY_MS (`npm run sandbox`, the bench): a fixed pause before each event of a
+ * streamed turn, 0 to 600000 ms; undefined (the scripted 40–120 ms) when unset.
+ */
+export function turnEventDelayFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.SANDBOX_TURN_EVENT_DELAY_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 600_000) {
+    throw new Error(`SANDBOX_TURN_EVENT_DELAY_MS must be an integer from 0 to 600000, got ${raw}`);
+  }
+  return value;
+}
+
 /** Sessions created per tenant that are kept; the oldest is evicted beyond this. */
 export const MAX_CREATED_SESSIONS = 1_000;
 /** Turns one session may hold; a further turn is refused with 422. */
