@@ -27,6 +27,11 @@ export class RequestRecord {
   errorCodes: ErrorCodeCounts = new Map();
   /** HTTP status of the response, once it is ready. */
   status: number | undefined;
+  /**
+   * The URL's path, from the URL Yoga has already parsed (`onRequest`); undefined for a request
+   * answered before that hook (health check, CORS preflight): read it with `pathnameOf`.
+   */
+  pathname: string | undefined;
 
   constructor(headers: Headers) {
     this.requestId = acceptRequestId(headers.get(REQUEST_ID_HEADER));
@@ -40,6 +45,11 @@ export class RequestRecord {
 }
 
 const records = new WeakMap<Request, RequestRecord>();
+
+/** The request's path: the record's, else parsed from its URL. */
+export function pathnameOf(request: Request): string {
+  return records.get(request)?.pathname ?? new URL(request.url).pathname;
+}
 
 /** The record of this request, created on first use (the request-record plugin's first hook). */
 export function requestRecord(request: Request): RequestRecord {

@@ -13,7 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Plugin } from 'graphql-yoga';
 import type { OperationInfo } from '../observability/operation.js';
 import { OperationLabels } from '../observability/operation-labels.js';
-import { requestRecord } from '../observability/request-record.js';
+import { pathnameOf, requestRecord } from '../observability/request-record.js';
 import type { StreamReport } from '../streams/registry.js';
 import type { AttemptEvent } from '../upstream/client.js';
 
@@ -222,7 +222,7 @@ export function useMetrics({ metrics, routes }: MetricsPluginOptions): Plugin {
     onResponse({ request, response }) {
       const record = requestRecord(request);
       const seconds = record.elapsedMs() / 1000;
-      const pathname = new URL(request.url).pathname;
+      const pathname = pathnameOf(request);
       const http = {
         method: HTTP_METHODS.has(request.method) ? request.method : 'other',
         route: knownRoutes.has(pathname) ? pathname : 'other',

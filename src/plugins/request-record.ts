@@ -1,8 +1,8 @@
 /**
  * Creates the request's record (src/observability/request-record.ts) when it arrives and writes
- * what Yoga learns about it: that it is GraphQL, the operation that ran, how many errors of each
- * code the result holds and the response status. Listed first among the plugins, so every later
- * `onResponse` hook reads a complete record.
+ * what Yoga learns about it: its path, that it is GraphQL, the operation that ran, how many
+ * errors of each code the result holds and the response status. Listed first among the plugins,
+ * so every later `onResponse` hook reads a complete record.
  */
 import type { Plugin } from 'graphql-yoga';
 import { describeOperation, errorCodesOf } from '../observability/operation.js';
@@ -20,6 +20,9 @@ export function useRequestRecord(): Plugin {
         requestRecord(request);
         return wrapped();
       },
+    },
+    onRequest({ request, url }) {
+      requestRecord(request).pathname = url.pathname;
     },
     onParams({ request, params }) {
       const record = requestRecord(request);

@@ -500,15 +500,46 @@ describe('a token that expires mid-stream ends the stream with UNAUTHENTICATED',
   );
 });
 
+// Verified tokens are remembered by the whole compact token (src/auth/verify.ts): each use
+// below comes after the same token was verified at least once.
+describe('a remembered token keeps every rule', () => {
+  it('still expires on time: exp is checked again on every use', async () => {
+    // Honoured until exp + the 30 s clock tolerance: 1 to 2 s from now.
+    const token = await sign(key, { exp: now() - 28 });
+    for (let i = 0; i < 2; i++) {
+      const res = await stack.graphql(LIST, { projectId: P1 }, bearer(token));
+      expect(res.body.errors).toBeUndefined();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const late = await stack.graphql(LIST, { projectId: P1 }, bearer(token));
+    expect(late.status).toBe(401);
+    expect(errorOf(late)?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'expired' });
+    expect(upstreamCalls()).toHaveLength(2);
+  });
+
+  it('the same header and claims with another signature is no hit: invalid', async () => {
+    const token = await sign(key, { jti: 'remembered' });
+    expect((await stack.graphql(LIST, { projectId: P1 }, bearer(token))).status).toBe(200);
+    const [header, payload] = token.split('.');
+    const otherSignature = (await sign(key, { jti: 'another' })).split('.')[2];
+    const forged = `${header}.${payload}.${otherSignature}`;
+    const res = await stack.graphql(LIST, { projectId: P1 }, bearer(forged));
+    expect(res.status).toBe(401);
+    expect(errorOf(res)?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'invalid' });
+    expect(upstreamCalls()).toHaveLength(1);
+  });
+});
+
 // Last: it leaves the JWKS rotated.
 describe('JWKS key rotation', () => {
   it('key rotation: a new kid refetches the JWKS (at most once per cooldown); a removed key fails', async () => {
     const rotated = await signingKey('key-3', 'PS256');
-    // The JWKS is cached: a known kid costs no fetch.
+    // The JWKS is cached: a known kid costs no fetch. Used twice: the token is remembered.
     const before = jwks.fetches;
-    expect((await stack.graphql(LIST, { projectId: P1 }, bearer(await sign(key)))).status).toBe(
-      200,
-    );
+    const remembered = await sign(key, { jti: 'before-rotation' });
+    for (let i = 0; i < 2; i++) {
+      expect((await stack.graphql(LIST, { projectId: P1 }, bearer(remembered))).status).toBe(200);
+    }
     expect(jwks.fetches).toBe(before);
 
     jwks.keys = [rotated.jwk];
@@ -518,18 +549,20 @@ describe('JWKS key rotation', () => {
     expect(fresh.body.errors).toBeUndefined();
     expect(jwks.fetches).toBe(before + 1);
 
-    // The old key left the JWKS with that refetch.
-    const old = await stack.graphql(LIST, { projectId: P1 }, bearer(await sign(key)));
-    expect(errorOf(old)?.extensions).toMatchObject({
-      code: 'UNAUTHENTICATED',
-      reason: 'unknown_key',
-    });
+    // The old key left the JWKS with that refetch: its tokens fail, the remembered one too.
+    for (const token of [remembered, await sign(key)]) {
+      const old = await stack.graphql(LIST, { projectId: P1 }, bearer(token));
+      expect(errorOf(old)?.extensions).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        reason: 'unknown_key',
+      });
+    }
     // Within the cooldown, unknown kids cost no more fetches (rate-limited).
     for (let i = 0; i < 5; i++) {
       await stack.graphql(LIST, { projectId: P1 }, bearer(await sign(other)));
     }
     expect(jwks.fetches).toBe(before + 1);
-    expect(upstreamCalls()).toHaveLength(2);
+    expect(upstreamCalls()).toHaveLength(3);
   }, 15_000);
 });
 
