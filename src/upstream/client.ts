@@ -74,6 +74,8 @@ interface Outgoing {
   body?: string | undefined;
   /** undici's per-request body timeout (0 = none); the pool's default otherwise. */
   bodyTimeout?: number | undefined;
+  /** An event stream: sent on the stream pool. */
+  stream?: boolean | undefined;
 }
 
 /** One HTTP attempt, as UpstreamClientOptions.onAttempt sees it. */
@@ -111,6 +113,12 @@ const UNDICI_TIMER_SLACK_MS = 1_000;
 
 export class UpstreamClient {
   readonly #pool: Pool;
+  /**
+   * Event streams hold their socket for a whole turn (minutes): a pool of their own, without a
+   * socket cap (MAX_CONCURRENT_STREAMS bounds them before any upstream call), so open turns
+   * neither queue behind each other nor take the sockets of the JSON calls.
+   */
+  readonly #streamPool: Pool;
   readonly #basePath: string;
   readonly #options: Required<Omit<UpstreamClientOptions, 'baseUrl' | 'onAttempt' | 'retryBudget'>>;
   readonly #onAttempt: ((event: AttemptEvent) => void) | undefined;
@@ -137,6 +145,11 @@ export class UpstreamClient {
       // the deadline on reused sockets, so they sit a second above it.
       headersTimeout: options.timeoutMs + UNDICI_TIMER_SLACK_MS,
       bodyTimeout: options.timeoutMs + UNDICI_TIMER_SLACK_MS,
+    });
+    this.#streamPool = new Pool(url.origin, {
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.timeoutMs + UNDICI_TIMER_SLACK_MS,
+      bodyTimeout: 0,
     });
   }
 
@@ -199,6 +212,7 @@ export class UpstreamClient {
       ...this.#outgoing(endpoint, 'POST', path, query, body, 'text/event-stream', call),
       // The body's silences are bounded by the idle limit below, not by undici.
       bodyTimeout: 0,
+      stream: true,
     };
     const deadline = this.#startCall(call);
     let res: Dispatcher.ResponseData;
@@ -288,7 +302,8 @@ export class UpstreamClient {
       let failure: UpstreamFailure;
       let retryAfterMs: number | undefined;
       try {
-        const res = await this.#pool.request({
+        const pool = out.stream ? this.#streamPool : this.#pool;
+        const res = await pool.request({
           method,
           path: fullPath,
           headers,
@@ -359,14 +374,16 @@ export class UpstreamClient {
    */
   async close(graceMs = 1_000): Promise<void> {
     // Settles either way: after destroy() a pending close() may reject, and nobody awaits it then.
-    const closed = this.#pool.close().catch(() => undefined);
+    const closed = Promise.all([this.#pool.close(), this.#streamPool.close()]).catch(
+      () => undefined,
+    );
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), graceMs);
     });
     const outcome = await Promise.race([closed, late]);
     clearTimeout(timer);
-    if (outcome === 'late') await this.#pool.destroy();
+    if (outcome === 'late') await Promise.all([this.#pool.destroy(), this.#streamPool.destroy()]);
   }
 
   /** Full jitter in [0.5, 1] of the exponential delay, like the official SDKs. */

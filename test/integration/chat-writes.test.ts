@@ -282,3 +282,36 @@ describe('shutdown', () => {
     await stack.sandbox.close();
   });
 });
+
+describe('open turns and the upstream sockets', () => {
+  it('turns beyond the JSON pool size all stream, and a list query answers while they are open', async () => {
+    // Two sockets for the JSON calls: with turns on the same pool, the third turn and the query
+    // would wait for a turn to end.
+    const stack = await startStack({
+      sandbox: { turnEventDelayMs: 150 },
+      gateway: { upstream: { connections: 2 } },
+    });
+    try {
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        const created = await stack.graphql(CREATE, { input: {} });
+        const { sessionId } = created.body.data!.createChatSession.chatSession;
+        runs.push(subscribeOverSse(stack.gateway.url, TURN, { sessionId, prompt: `turn ${i}` }));
+      }
+      let ended = 0;
+      for (const run of runs) void run.done.then(() => ended++);
+      for (const run of runs) {
+        await expect.poll(() => run.received.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      }
+      const list = await stack.graphql('{ chatSessions(first: 2) { edges { cursor } } }');
+      expect(list.body.errors).toBeUndefined();
+      expect(list.body.data!.chatSessions.edges).toHaveLength(2);
+      // All three turns were still streaming when the query was answered.
+      expect(ended).toBe(0);
+      await Promise.all(runs.map((run) => run.done));
+      for (const run of runs) expect(types(run.received).at(-1)).toBe('stop');
+    } finally {
+      await stack.close();
+    }
+  });
+});
