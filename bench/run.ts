@@ -96,11 +96,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const pairs = envPairs;
 
 type Server = Scenario['server'];
+/** Scenarios answered by a process of their own name rather than by the gateway. */
+const OTHER_SERVERS: ReadonlySet<string> = new Set(['proxy', 'yoga', 'apollo']);
 type Stack = Record<Server, GatewayProcess | undefined> & { stop(): Promise<void> };
 
 /** Each process through the test suite's helper; its log lines then go to bench/results/logs. */
 async function startStack(options: {
   proxy?: boolean;
+  yoga?: boolean;
   apollo?: boolean;
   baseline?: boolean;
   flags?: string[];
@@ -137,6 +140,13 @@ async function startStack(options: {
             LLAMA_CLOUD_API_KEY: env.LLAMA_CLOUD_API_KEY,
           })
         : undefined,
+      yoga: options.yoga
+        ? await start('yoga', ['--import', 'tsx', 'bench/yoga-floor.ts'], {
+            NODE_ENV: 'production',
+            UPSTREAM_URL: sandbox.url,
+            LLAMA_CLOUD_API_KEY: env.LLAMA_CLOUD_API_KEY,
+          })
+        : undefined,
       apollo: options.apollo
         ? await start('apollo', ['--import', 'tsx', 'bench/apollo-peer.ts'], {
             NODE_ENV: 'production',
@@ -155,7 +165,7 @@ async function startStack(options: {
       },
     };
     log(
-      (['sandbox', 'gateway', 'proxy', 'apollo', 'baseline'] as const)
+      (['sandbox', 'gateway', 'proxy', 'yoga', 'apollo', 'baseline'] as const)
         .filter((k) => stack[k])
         .map((k) => `${k} ${stack[k]!.url} (pid ${stack[k]!.child.pid})`)
         .join(', '),
@@ -172,12 +182,13 @@ async function prepare(stack: Stack, names: ScenarioName[]): Promise<Scenario[]>
   const urls = {
     sandbox: stack.sandbox!.url,
     proxy: stack.proxy?.url ?? '',
+    yoga: stack.yoga?.url ?? '',
     apollo: stack.apollo?.url ?? '',
   };
   const out: Scenario[] = [];
   for (const name of names) {
     const server =
-      name === 'direct' ? 'sandbox' : name === 'proxy' || name === 'apollo' ? name : 'gateway';
+      name === 'direct' ? 'sandbox' : OTHER_SERVERS.has(name) ? (name as Server) : 'gateway';
     const prepared = await prepareScenario(name, { ...urls, gateway: stack.gateway!.url });
     out.push({ label: name, server, ...prepared });
     if (server === 'gateway' && stack.baseline) {
@@ -195,8 +206,7 @@ async function prepare(stack: Stack, names: ScenarioName[]): Promise<Scenario[]>
 
 /** The first gateway scenario of --scenarios, else `connection` (sustained and profile modes). */
 async function gatewayScenario(stack: Stack): Promise<Scenario> {
-  const name =
-    selected.find((s) => s !== 'direct' && s !== 'proxy' && s !== 'apollo') ?? 'connection';
+  const name = selected.find((s) => s !== 'direct' && !OTHER_SERVERS.has(s)) ?? 'connection';
   return (await prepare(stack, [name]))[0]!;
 }
 
@@ -250,6 +260,7 @@ type Run = Measured & { scenario: string; connections: number; round: number };
 async function matrix(): Promise<number> {
   const stack = await startStack({
     proxy: selected.includes('proxy'),
+    yoga: selected.includes('yoga'),
     apollo: selected.includes('apollo'),
     baseline: true,
   });
@@ -289,7 +300,7 @@ async function matrix(): Promise<number> {
   }
 
   const summary = [
-    'scenario|conc|req/s|p50 ms|p99 ms|x proxy|x apollo|x direct|p50-direct|cpu ms/req|upstream/req|errors',
+    'scenario|conc|req/s|p50 ms|p99 ms|x proxy|x yoga|x apollo|x direct|p50-direct|cpu ms/req|upstream/req|errors',
   ];
   const vsBaseline = ['vs baseline|conc|req/s ratio|cpu ms/req base|new|cpu ratio|p50 diff ms'];
   const rpsRatio = (a: Run, b: Run) => a.rps / b.rps;
@@ -320,6 +331,7 @@ async function matrix(): Promise<number> {
           fmt(med((r) => r.p50)),
           fmt(med((r) => r.p99)),
           fmt(vs('proxy', rpsRatio), 2, 'x'),
+          fmt(vs('yoga', rpsRatio), 2, 'x'),
           fmt(vs('apollo', rpsRatio), 2, 'x'),
           fmt(vs('direct', rpsRatio), 2, 'x'),
           fmt(vs('direct', p50Diff)),

@@ -10,6 +10,7 @@ import type { LoadRequest } from './load.js';
 export const SCENARIOS = [
   'direct',
   'proxy',
+  'yoga',
   'apollo',
   'connection',
   'connection-same',
@@ -24,7 +25,7 @@ export interface Scenario {
   /** The scenario name, `<name>@baseline` on the baseline build. */
   label: string;
   /** The process whose CPU time is reported per request. */
-  server: 'sandbox' | 'proxy' | 'apollo' | 'gateway' | 'baseline';
+  server: 'sandbox' | 'proxy' | 'yoga' | 'apollo' | 'gateway' | 'baseline';
   upstreamCalls: number;
   request: LoadRequest;
 }
@@ -176,7 +177,7 @@ const nodesOf = (connection: unknown) =>
 /** The scenario's request, checked, with a verifier that wants that very body every time. */
 export async function prepareScenario(
   name: ScenarioName,
-  urls: { sandbox: string; proxy: string; apollo: string; gateway: string },
+  urls: { sandbox: string; proxy: string; yoga: string; apollo: string; gateway: string },
 ): Promise<Omit<Scenario, 'label' | 'server'>> {
   const { sandbox, gateway } = urls;
   if (name === 'connection' || name === 'apollo') {
@@ -197,11 +198,13 @@ export async function prepareScenario(
       const items = (JSON.parse(body) as { items: unknown[] }).items;
       if (items.length !== 20) throw new PreflightError(`direct: ${items.length} items, not 20`);
     };
-  } else if (name === 'proxy') {
-    req = graphql(urls.proxy, CONNECTION_QUERY);
+  } else if (name === 'proxy' || name === 'yoga') {
+    req = graphql(urls[name], CONNECTION_QUERY);
     check = async (body) => {
       if (body !== (await send(graphql(gateway, CONNECTION_QUERY)))) {
-        throw new PreflightError('proxy: its body differs from the gateway `connection` body');
+        throw new PreflightError(
+          `${name}: its body differs from the gateway \`connection-same\` body`,
+        );
       }
     };
   } else if (name === 'connection-same') {
