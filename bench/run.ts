@@ -5,7 +5,6 @@
  * .cpuprofile of the gateway). See bench/README.md.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +25,7 @@ import {
 } from './lib/processes.js';
 import { runLoad } from './lib/load.js';
 import type { LoadResult } from './lib/load.js';
+import { fail, fmt, median, STAMP, table, writeResults } from './lib/report.js';
 import {
   FANOUT_CALLS,
   FANOUT_ITEMS,
@@ -68,10 +68,6 @@ if (args.help) {
   process.exit(0);
 }
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 const num = (name: 'duration' | 'warmup' | 'rounds' | 'latency' | 'sustained', min: number) => {
   const value = Number(args[name]);
   return value >= min ? value : fail(`--${name} must be a number >= ${min}`);
@@ -91,9 +87,7 @@ for (const entry of [join(REPO_ROOT, 'dist/main.js'), baselineEntry]) {
   if (entry && !existsSync(entry)) fail(`${entry} is missing: \`npm run build\` first`);
 }
 
-const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const pairs = envPairs;
 
 type Server = Scenario['server'];
 /** Scenarios answered by a process of their own name rather than by the gateway. */
@@ -128,7 +122,7 @@ async function startStack(options: {
       // `entities` makes 50 upstream calls: above the default per-operation budget (25).
       MAX_UPSTREAM_CALLS_PER_OPERATION: '64',
       ...featureSet?.env,
-      ...pairs(args['gateway-env']),
+      ...envPairs(args['gateway-env']),
     };
     const stack: Stack = {
       sandbox,
@@ -156,7 +150,7 @@ async function startStack(options: {
         : undefined,
       baseline:
         options.baseline && baselineEntry
-          ? await start('baseline', [baselineEntry], { ...env, ...pairs(args['baseline-env']) })
+          ? await start('baseline', [baselineEntry], { ...env, ...envPairs(args['baseline-env']) })
           : undefined,
       // Sandbox last, so that no gateway sees its upstream vanish mid-request.
       stop: async () => {
@@ -225,34 +219,6 @@ async function measure(
   const before = cpuMs(pid);
   const result = await runLoad(s.request, connections, seconds);
   return { ...result, cpuMsPerRequest: (cpuMs(pid) - before) / result.ok };
-}
-
-function writeResults(mode: string, data: object): string {
-  const file = join(RESULTS, `${STAMP}-${mode}.json`);
-  const options = { ...args, help: undefined };
-  const environment = { node: process.version, cpus: cpus().length, loadavg: loadavg() };
-  writeFileSync(
-    file,
-    `${JSON.stringify({ git: gitInfo(), options, environment, ...data }, null, 2)}\n`,
-  );
-  return relative(process.cwd(), file);
-}
-
-const median = (values: number[]) => {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length === 0 ? NaN : (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2;
-};
-const fmt = (v: number, digits = 2, suffix = '') =>
-  Number.isFinite(v) ? `${v.toFixed(digits)}${suffix}` : '-';
-/** Rows of cells separated by `|`, the first one the header. */
-function table(lines: string[]): string {
-  const rows = lines.map((l) => l.split('|'));
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)));
-  return [rows[0]!, widths.map((w) => '-'.repeat(w)), ...rows.slice(1)]
-    .map((r) => line(r).join('  '))
-    .join('\n');
 }
 
 type Run = Measured & { scenario: string; connections: number; round: number };
@@ -368,11 +334,16 @@ async function matrix(): Promise<number> {
       );
     }
   }
-  const file = writeResults('matrix', { summary, vsBaseline, gatewayPeakRssMB: peakRss, runs });
+  const file = writeResults('matrix', args, {
+    summary,
+    vsBaseline,
+    gatewayPeakRssMB: peakRss,
+    runs,
+  });
   console.log(
-    `\ncommit ${gitInfo()}; gateway features ${features ? 'on (JWT, RATE_LIMIT, metrics, LOG_LEVEL=info)' : 'off'}; sandbox latency ${latency} ms; ${duration} s per run after ${warmup} s warm-up; ${rounds} round(s), medians, ratios within a round; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n\n${table(summary)}`,
+    `\ncommit ${gitInfo()}; gateway features ${features ? 'on (JWT, RATE_LIMIT, metrics, LOG_LEVEL=info)' : 'off'}; sandbox latency ${latency} ms; ${duration} s per run after ${warmup} s warm-up; ${rounds} round(s), medians, ratios within a round; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}\n\n${table(summary.map((l) => l.split('|')))}`,
   );
-  if (vsBaseline.length > 1) console.log(`\n${table(vsBaseline)}`);
+  if (vsBaseline.length > 1) console.log(`\n${table(vsBaseline.map((l) => l.split('|')))}`);
   for (const line of perUnitCosts(runs)) console.log(line);
   console.log(`\ngateway peak RSS (VmHWM) ${fmt(peakRss, 1)} MB; written to ${file}`);
   const flagged = runs.filter((r) => r.errors).length;
@@ -470,7 +441,12 @@ async function sustained(seconds: number): Promise<number> {
       liveHeapSlopePerMin: slope(live.map(([t, mb]) => [t / 60, mb])),
       liveHeapGrowth: growth,
     };
-    const file = writeResults('sustained', { scenario: s.label, connections, load: r, memory });
+    const file = writeResults('sustained', args, {
+      scenario: s.label,
+      connections,
+      load: r,
+      memory,
+    });
     console.log(`
 sustained ${s.label}, c=${connections}, ${seconds} s: ${fmt(r.rps, 0)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, ${r.ok} correct, ${r.errors} errors, ${fmt(r.cpuMsPerRequest, 3)} ms CPU/req
 gateway RSS (MB): idle ${fmt(idle.rss, 1)}, peak ${fmt(memory.peakRss, 1)}, end ${fmt(memory.endRss, 1)}, VmHWM ${fmt(memory.vmHwm, 1)}

@@ -8,11 +8,11 @@
  * every event of its scripted turn, in order, and complete; any error fails the run (exit 1).
  * See bench/README.md, "Streams".
  */
-import { writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { scriptTurn } from '../src/sandbox/turns.js';
@@ -31,6 +31,7 @@ import {
   stopProcess,
 } from './lib/processes.js';
 import type { ProductionFeatures } from './lib/processes.js';
+import { fail, fmt, median, STAMP, table, writeResults } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,10 +64,6 @@ if (args.help) {
   --baseline FILE       a second built gateway (bench/build-baseline.ts), measured the same way`);
   process.exit(0);
 }
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 const int = (name: 'streams' | 'interval' | 'warmup' | 'rounds', min: number, max: number) => {
   const value = Number(args[name]);
   return Number.isInteger(value) && value >= min && value <= max
@@ -87,7 +84,6 @@ for (const { entry } of builds) {
   if (!existsSync(entry)) fail(`${entry} is missing: \`npm run build\` first`);
 }
 
-const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Epoch ms with sub-ms precision; the sandbox stamps its writes on the same clock. */
 const now = () => performance.timeOrigin + performance.now();
@@ -127,34 +123,46 @@ interface StreamResult {
   error: string | undefined;
 }
 
+/** Sends `body` as a JSON POST to the gateway; its response goes to `onResponse`. */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  agent: Agent,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
+  const text = JSON.stringify(body);
+  const req = request(
+    url,
+    {
+      method: 'POST',
+      agent,
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      },
+    },
+    onResponse,
+  );
+  req.end(text);
+  return req;
+}
+
 /** A JSON POST to the gateway; resolves with the parsed body of a 200. */
 function postJson(url: string, headers: Record<string, string>, body: unknown, agent: Agent) {
-  const text = JSON.stringify(body);
   return new Promise<unknown>((done, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const answer = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}: ${answer}`));
-          else done(JSON.parse(answer));
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = post(url, headers, body, agent, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const answer = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}: ${answer}`));
+        else done(JSON.parse(answer));
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
-    req.end(text);
   });
 }
 
@@ -203,7 +211,7 @@ function subscribe(
   onEvent: (result: StreamResult) => void,
 ): Promise<StreamResult> {
   const result: StreamResult = { sessionId, types: [], at: [], completed: false, error: undefined };
-  const text = JSON.stringify({ query: TURN, variables: { sessionId, prompt: PROMPT } });
+  const body = { query: TURN, variables: { sessionId, prompt: PROMPT } };
   return new Promise((done) => {
     const finish = (error?: string) => {
       if (error !== undefined && !result.completed) result.error ??= error;
@@ -227,40 +235,27 @@ function subscribe(
       result.at.push(at);
       onEvent(result);
     };
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          ...headers,
-          accept: 'text/event-stream',
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
-        },
-      },
-      (res: IncomingMessage) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          finish(`status ${res.statusCode}`);
-          return;
+    const sse = { ...headers, accept: 'text/event-stream' };
+    const req = post(url, sse, body, agent, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        finish(`status ${res.statusCode}`);
+        return;
+      }
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        const at = now();
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          onMessage(buffer.slice(0, end), at);
+          buffer = buffer.slice(end + 2);
         }
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (chunk: string) => {
-          const at = now();
-          buffer += chunk;
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            onMessage(buffer.slice(0, end), at);
-            buffer = buffer.slice(end + 2);
-          }
-        });
-        res.on('end', () => finish(result.completed ? undefined : 'ended without `complete`'));
-        res.on('error', (error) => finish(error.message));
-      },
-    );
+      });
+      res.on('end', () => finish(result.completed ? undefined : 'ended without `complete`'));
+      res.on('error', (error) => finish(error.message));
+    });
     req.on('error', (error) => finish(error.message));
-    req.end(text);
   });
 }
 
@@ -277,11 +272,6 @@ function check(result: StreamResult): string | undefined {
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : NaN;
-const median = (values: number[]) => {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length === 0 ? NaN : (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2;
-};
-const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 
 interface Measurement {
   build: string;
@@ -490,7 +480,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const m = await measureOnce(build, round);
     runs.push(m);
     log(
-      `${m.errors ? '!' : ' '} round ${round} ${build.label}: RSS idle ${fmt(m.idle.rss)} open ${fmt(m.open.rss)} after ${fmt(m.after.rss)} MB, live heap ${fmt(m.idle.live)} / ${fmt(m.open.live)} / ${fmt(m.after.live)} MB, ${fmt(m.rssPerStreamKB)} KB RSS and ${fmt(m.livePerStreamKB)} KB heap per stream, ${fmt(m.cpuPerEventUs, 0)} µs CPU/event, latency p50 ${fmt(m.latency.p50, 2)} p99 ${fmt(m.latency.p99, 2)} ms${m.errors ? `, ${m.errors} ERRORS, e.g. ${m.sampleError}` : ''}`,
+      `${m.errors ? '!' : ' '} round ${round} ${build.label}: RSS idle ${fmt(m.idle.rss, 1)} open ${fmt(m.open.rss, 1)} after ${fmt(m.after.rss, 1)} MB, live heap ${fmt(m.idle.live, 1)} / ${fmt(m.open.live, 1)} / ${fmt(m.after.live, 1)} MB, ${fmt(m.rssPerStreamKB, 1)} KB RSS and ${fmt(m.livePerStreamKB, 1)} KB heap per stream, ${fmt(m.cpuPerEventUs, 0)} µs CPU/event, latency p50 ${fmt(m.latency.p50, 2)} p99 ${fmt(m.latency.p99, 2)} ms${m.errors ? `, ${m.errors} ERRORS, e.g. ${m.sampleError}` : ''}`,
     );
   }
 }
@@ -522,15 +512,15 @@ const rows = [
 const line = (m: Measurement) => [
   m.build,
   String(m.round),
-  fmt(m.idle.rss),
-  fmt(m.open.rss),
-  fmt(m.after.rss),
-  fmt(m.peakRss),
-  fmt(m.idle.live),
-  fmt(m.open.live),
-  fmt(m.after.live),
-  fmt(m.rssPerStreamKB),
-  fmt(m.livePerStreamKB),
+  fmt(m.idle.rss, 1),
+  fmt(m.open.rss, 1),
+  fmt(m.after.rss, 1),
+  fmt(m.peakRss, 1),
+  fmt(m.idle.live, 1),
+  fmt(m.open.live, 1),
+  fmt(m.after.live, 1),
+  fmt(m.rssPerStreamKB, 1),
+  fmt(m.livePerStreamKB, 1),
   fmt(m.openSeconds, 2),
   fmt(m.cpuPerStreamOpenMs, 2),
   fmt(m.cpuPerEventUs, 0),
@@ -542,10 +532,6 @@ const line = (m: Measurement) => [
   String(m.errors),
 ];
 for (const m of runs) rows.push(line(m));
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-const table = [rows[0]!, widths.map((w) => '-'.repeat(w)), ...rows.slice(1)]
-  .map((r) => r.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
-  .join('\n');
 
 const ratios: string[] = [];
 if (args.baseline) {
@@ -581,10 +567,7 @@ if (args.baseline) {
   );
 }
 
-const file = join(RESULTS, `${STAMP}-streams.json`);
-const options = { ...args, help: undefined };
-const environment = { node: process.version, cpus: cpus().length, loadavg: loadavg() };
-writeFileSync(file, `${JSON.stringify({ git: gitInfo(), options, environment, runs }, null, 2)}\n`);
+const file = writeResults('streams', args, { runs });
 const errors = runs.reduce((e, m) => e + m.errors + (m.queryError ? 1 : 0), 0);
 const queryError = runs.find((m) => m.queryError)?.queryError;
 if (queryError) console.log(`the query sent while the streams were open failed: ${queryError}`);
@@ -592,9 +575,9 @@ console.log(`
 commit ${gitInfo()}; ${N} chatTurn streams over SSE, ${INTERVAL_MS} ms between upstream events (11 a turn); gateway features ${FEATURES ? 'on (JWT, RATE_LIMIT, metrics, LOG_LEVEL=info)' : 'off'}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}
 memory in MB (live heap = heap used after a full GC); per stream = (open - idle) / streams; latency = sandbox write -> driver read
 
-${table}
+${table(rows)}
 ${ratios.join('\n')}
-gateway CPU idle: ${runs.map((m) => `${fmt(m.idleCpuShare * 100, 1)} %`).join(', ')}; driver CPU while streaming: ${runs.map((m) => `${fmt(m.driverCpuShare * 100, 0)} %`).join(', ')} of one core; written to ${relative(process.cwd(), file)}`);
+gateway CPU idle: ${runs.map((m) => `${fmt(m.idleCpuShare * 100, 1)} %`).join(', ')}; driver CPU while streaming: ${runs.map((m) => `${fmt(m.driverCpuShare * 100, 0)} %`).join(', ')} of one core; written to ${file}`);
 if (errors)
   console.log(`${errors} stream(s) failed, e.g. ${runs.find((m) => m.sampleError)?.sampleError}`);
 process.exit(errors ? 1 : 0);

@@ -54,7 +54,11 @@ const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** A lone surrogate: UTF-8 cannot carry it (in `u` mode a well-formed pair is one code point). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Well-formed UTF-8 only, and every byte kept: without `ignoreBOM` the decoder drops a leading
+ * U+FEFF, so a token starting with one would come back as another token (or as none).
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';

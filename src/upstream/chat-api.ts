@@ -282,6 +282,8 @@ export class ChatApi {
         for await (const message of stream) {
           const event = decodeStreamEvent(message, events);
           events++;
+          // Before the client sees the turn end (./coalesce.ts, noteWrite; again in `finally`).
+          if (event.type === 'stop') this.#options.reads?.noteWrite();
           yield event;
           if (event.type === 'stop') return;
         }
@@ -300,6 +302,9 @@ export class ChatApi {
       throw new UpstreamError({ kind: 'stream_interrupted', events });
     } finally {
       operation?.removeEventListener('abort', onOperationAbort);
+      // A turn adds events to its session: reads in flight from before its end are not joined,
+      // however it ended.
+      this.#options.reads?.noteWrite();
     }
   }
 
@@ -314,7 +319,10 @@ export class ChatApi {
     return { ...target, projectId, organizationId };
   }
 
-  /** One write: through the concurrency cap, one call against the budget, never deduped. */
+  /**
+   * One write: through the concurrency cap, one call against the budget, never deduped. Once it
+   * has been sent, its settling makes the reads in flight unjoinable (./coalesce.ts, noteWrite).
+   */
   #write(
     endpoint: string,
     method: 'POST' | 'DELETE',
@@ -329,10 +337,13 @@ export class ChatApi {
       if (!this.#takeAttempt()) {
         return Promise.reject(new BudgetExceededError(this.#options.maxCalls));
       }
-      return this.#options.client.sendJson(endpoint, method, path, query, body, {
+      const sent = this.#options.client.sendJson(endpoint, method, path, query, body, {
         ...this.#options.call,
         beforeRetry: this.#takeAttempt,
       });
+      const { reads } = this.#options;
+      if (!reads) return sent;
+      return sent.finally(() => reads.noteWrite());
     });
   }
 

@@ -3,7 +3,8 @@
  * "Coalesced reads"): while a GET with the same credential, path and query is in flight, a second
  * operation waits for its answer instead of sending its own. Only in flight: an entry is removed
  * the moment its answer settles, so nothing here is a response cache. Writes and the streamed
- * turn never come here (src/upstream/chat-api.ts calls it from `#fetch`, the reads' path only).
+ * turn are never shared (src/upstream/chat-api.ts joins or leads from `#fetch`, the reads' path
+ * only); they only say when they have settled (`noteWrite`).
  *
  * The rules, each an answer to a way sharing could leak or cheat:
  * - **Keyed by credential**: SHA-256 of the upstream credential, never the key itself, then the
@@ -22,19 +23,12 @@
  *   mutate it.
  * - **The leader's request headers**: the request goes out with the `x-request-id` and
  *   `traceparent` of the operation that started it; a joiner's are not sent upstream.
+ * - **Never older than a write**: once a write (or a chat turn) through this process has settled,
+ *   no read that was already in flight is joined any more (`noteWrite`), so an operation that
+ *   starts after a write answered never gets an answer read before that write.
  *
- * How the peers do it, and why this differs:
- * - Apollo Router (`traffic_shaping.all.deduplicate_query`): queries only, keyed by the whole
- *   subgraph HTTP request (method, URI, every header, body) plus the authorization metadata of
- *   the JWT; the first request's result is broadcast to the waiters; a cancelled leader leaves the
- *   waiters to fetch again. Here the key leaves out the per-request headers (x-request-id,
- *   traceparent): they differ on every request, so keying on them would never share anything;
- *   and a leaving leader does not cancel the call while others wait, so nobody fetches twice.
- * - Hive Gateway (`@graphql-tools/executor-http`, `deduplicateInflightRequests`, on by default): a
- *   process-wide map keyed by URL, method, body and configured headers, holding the leader's own
- *   fetch promise: the leader's signal aborts it for every joiner, and a joiner cannot stop
- *   waiting before it settles. Here the shared request has a signal of its own, every waiter
- *   leaves on its own signal, and each pays its budget; neither peer has a per-operation budget.
+ * How this differs from other gateways' in-flight deduplication, and why:
+ * docs/architecture.md, "Coalesced reads".
  *
  * Hand-written: in-flight deduplication libraries (e.g. p-memoize, DataLoader across requests)
  * share one promise, with no per-waiter abort and no per-waiter accounting of retries, which is
@@ -74,10 +68,16 @@ export interface ReadCoalescerOptions {
 class Flight {
   /** Attempts the shared call has made so far (the first, and each retry allowed). */
   attempts = 1;
+  /** Joinable only while no write has settled since it started (ReadCoalescer.noteWrite). */
+  readonly writes: number;
   settled = false;
   readonly waiters = new Set<{ waiter: Waiter }>();
   readonly controller = new AbortController();
   outcome!: Promise<unknown>;
+
+  constructor(writes: number) {
+    this.writes = writes;
+  }
 
   readonly beforeRetry = (): boolean => {
     let allowed = false;
@@ -91,6 +91,8 @@ class Flight {
 export class ReadCoalescer {
   readonly #flights = new Map<string, Flight>();
   readonly #onJoin: ((endpoint: string) => void) | undefined;
+  /** Writes settled so far, any credential (one counter: writes are rare next to reads). */
+  #writes = 0;
 
   constructor(options: ReadCoalescerOptions = {}) {
     this.#onJoin = options.onJoin;
@@ -108,10 +110,24 @@ export class ReadCoalescer {
     return this.#flights.size;
   }
 
+  /**
+   * A write (POST, DELETE, a chat turn) has settled, whatever its outcome: the reads in flight
+   * started before it, so none of them is joined from now on (each still answers its waiters).
+   */
+  noteWrite(): void {
+    this.#writes++;
+  }
+
   /** @internal See CredentialReads.join. */
   join(key: string, endpoint: string, waiter: Waiter): Promise<unknown> | undefined {
     const flight = this.#flights.get(key);
-    if (!flight || flight.settled || !waiter.take(flight.attempts)) return undefined;
+    if (!flight || flight.settled) return undefined;
+    if (flight.writes !== this.#writes) {
+      // Older than a write: the next read of this key leads a flight of its own.
+      this.#flights.delete(key);
+      return undefined;
+    }
+    if (!waiter.take(flight.attempts)) return undefined;
     this.#onJoin?.(endpoint);
     return this.#wait(key, flight, waiter);
   }
@@ -122,10 +138,11 @@ export class ReadCoalescer {
     waiter: Waiter,
     start: (call: SharedCall) => Promise<unknown>,
   ): Promise<unknown> {
-    const flight = new Flight();
+    const flight = new Flight(this.#writes);
     // A read already in flight that this waiter could not pay for keeps its place: this one runs
-    // beside it, unregistered.
-    const registered = !this.#flights.has(key);
+    // beside it, unregistered. One older than a write gives its place up.
+    const current = this.#flights.get(key);
+    const registered = current === undefined || current.writes !== this.#writes;
     if (registered) this.#flights.set(key, flight);
     const settle = () => {
       flight.settled = true;
@@ -191,6 +208,11 @@ export class CredentialReads {
    */
   join(call: string, endpoint: string, waiter: Waiter): Promise<unknown> | undefined {
     return this.#coalescer.join(this.#prefix + call, endpoint, waiter);
+  }
+
+  /** A write with this credential has settled (see ReadCoalescer.noteWrite). */
+  noteWrite(): void {
+    this.#coalescer.noteWrite();
   }
 
   /**

@@ -231,8 +231,9 @@ function event(value: unknown): ChatEvent {
       return { type, error, isError, usage, skippedIndexIds };
     }
     default: {
-      // Kept whole: `type` first, then the other fields as sent (the order zod's loose object
-      // gave them), never an own `__proto__` (it would replace the copy's prototype).
+      // Kept whole: `type` first, then the other fields as sent (the oracle's order,
+      // test/support/wire-schema.ts), never an own `__proto__` (it would replace the copy's
+      // prototype).
       const data: Json = { type };
       for (const key in w) {
         if (key !== 'type' && key !== '__proto__') data[key] = w[key];
@@ -257,7 +258,7 @@ function field<T>(check: Check<T>, w: Json, key: string, parent?: string): T {
 
 const NONOPTIONAL = 'Invalid input: expected nonoptional, received undefined';
 
-/** zod's wording, which clients already see in UPSTREAM_BAD_RESPONSE messages. */
+/** The oracle's (zod's) wording, which clients already see in UPSTREAM_BAD_RESPONSE messages. */
 function expected(type: string, value: unknown): string {
   return `Invalid input: expected ${type}, received ${received(value)}`;
 }

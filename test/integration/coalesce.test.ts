@@ -257,6 +257,42 @@ describe('on (the default)', () => {
     expect(one!.body.errors).toBeUndefined();
     expect(one!.body.data).not.toEqual(two!.body.data);
   });
+
+  // After 'writes are never shared': the sessions created there and here change the list, so
+  // `expected` no longer holds.
+  it('a read in flight from before a write is not joined once the write has answered', async () => {
+    const release = deferred();
+    const isListRead = (r: RecordedRequest) => isList(r) && r.method === 'GET';
+    const listReads = () => stack.sandbox.requests.filter(isListRead);
+    stack.sandbox.faults.add(
+      { kind: 'hold', until: release.promise },
+      { times: 1, when: isListRead },
+    );
+    const a = stack.graphql(LIST, undefined, id('rw-a'));
+    await until('the first read upstream', () => listReads().length === 1);
+    // Before any write the same read joins it.
+    const { res: b } = await join('rw-b');
+    const create = `mutation { createChatSession(input: {}) { chatSession { sessionId } } }`;
+    const created = await stack.graphql(create);
+    expect(created.body.errors).toBeUndefined();
+    // The write has answered: a read started now must not get the answer read before it.
+    const c = stack.graphql(LIST, undefined, id('rw-c'));
+    await until('rw-c’s own read upstream', () => listReads().length === 2);
+    expect(listReads()[1]!.requestId).toBe('rw-c');
+    // The sandbox lists the newest session first: the one just created.
+    expect((await c).body.data!.chatSessions.edges[0].node).toEqual(
+      created.body.data!.createChatSession.chatSession,
+    );
+    // The flight from before the write still answers the operations that were waiting for it.
+    release.resolve();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.body.errors).toBeUndefined();
+    expect(rb.body).toEqual(ra.body);
+    expect(listReads()).toHaveLength(2);
+    await until('the log lines', () => ['rw-b', 'rw-c'].every((r) => observed.logOf(r)));
+    expect(observed.logOf('rw-b')).toMatchObject({ upstreamCallsJoined: 1 });
+    expect(observed.logOf('rw-c')).toMatchObject({ upstreamCalls: 1, upstreamCallsJoined: 0 });
+  });
 });
 
 describe('deadlines', () => {
@@ -304,7 +340,8 @@ describe('ChatApi with a shared coalescer (two operations, one process)', () => 
   let sandbox: FaultySandbox;
   let client: UpstreamClient;
   beforeAll(async () => {
-    sandbox = await startFaultySandbox();
+    // No pause between the events of a turn: a turn here is read to its end at once.
+    sandbox = await startFaultySandbox({ turnEventDelayMs: 0 });
     client = new UpstreamClient({
       baseUrl: sandbox.url,
       timeoutMs: 10_000,
@@ -381,6 +418,39 @@ describe('ChatApi with a shared coalescer (two operations, one process)', () => 
     expect(rich.counter).toEqual({ upstreamCalls: 2, upstreamCallsJoined: 1 });
     expect(poor.counter).toEqual({ upstreamCalls: 1, upstreamCallsJoined: 0 });
     expect(a.counter).toEqual({ upstreamCalls: 2, upstreamCallsJoined: 0 });
+  });
+
+  it('a chat turn that has ended makes the reads in flight from before it unjoinable', async () => {
+    const coalescer = new ReadCoalescer();
+    const signal = new AbortController().signal;
+    const { sessionId } = await operation(coalescer, signal).api.createSession({}, {});
+    const key = { sessionId };
+    const isLookup = (r: RecordedRequest) =>
+      r.method === 'GET' && r.path === `/api/v1/chat/${sessionId}`;
+    const lookups = () => sandbox.requests.filter(isLookup);
+    const release = deferred();
+    sandbox.faults.add({ kind: 'hold', until: release.promise }, { times: 1, when: isLookup });
+    const a = operation(coalescer, signal);
+    const pa = a.api.getSession(key);
+    await until('the lookup upstream', () => lookups().length === 1);
+    // Before the turn the same lookup joins it.
+    const b = operation(coalescer, signal);
+    const pb = b.api.getSession(key);
+    await until('the second lookup to join', () => b.counter.upstreamCallsJoined === 1);
+
+    const types: string[] = [];
+    const turn = operation(coalescer, signal).api.streamTurn(key, { prompt: 'hi', indexIds: [] });
+    for await (const event of turn) types.push(event.type);
+    expect(types.at(-1)).toBe('stop');
+
+    // After the turn: a lookup of its own, which sees the turn's events.
+    const c = operation(coalescer, signal);
+    const pc = c.api.getSession(key);
+    await until('the third lookup’s own call', () => lookups().length === 2);
+    expect((await pc)!.events.length).toBeGreaterThan(0); // a new session has none before
+    expect(c.counter).toEqual({ upstreamCalls: 1, upstreamCallsJoined: 0 });
+    release.resolve();
+    expect(await pb).toEqual(await pa);
   });
 });
 

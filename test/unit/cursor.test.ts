@@ -74,6 +74,14 @@ describe('cursor codec', () => {
     expect(decodeCursor(cursor, project)).toEqual(position);
   });
 
+  it('round-trips a page token that starts with U+FEFF (a UTF-8 decoder drops it by default)', () => {
+    for (const t of ['\ufeff', '\ufeffnext', '\ufeff\ufeffx']) {
+      const cursor = encodeCursor({ t, o: 4 }, project);
+      expect(cursor.startsWith('3')).toBe(true);
+      expect(decodeCursor(cursor, project)).toEqual({ t, o: 4 });
+    }
+  });
+
   it('rejects a re-signed cursor whose offset is out of range', () => {
     // Even with a correct checksum, a negative offset must not pass.
     const forged = encodeCursor({ t: 'tok', o: -1 }, project);
