@@ -7,24 +7,11 @@
  * Environment: UPSTREAM_URL, PORT, HOST, LLAMA_CLOUD_API_KEY. Prints `{"url": …}` once listening.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
 import type { WireSessionList } from '../src/upstream/wire.js';
 import { connectionOf } from './lib/connection-page.js';
+import { headers, LIST_PATH, pool, serve } from './lib/floor-server.js';
 
-const upstream = new URL(process.env.UPSTREAM_URL ?? '');
-const apiKey = process.env.LLAMA_CLOUD_API_KEY;
-const path = `${upstream.pathname.replace(/\/+$/, '')}/api/v1/chat?page_size=20`;
-
-// The gateway's pool settings (src/upstream/client.ts).
-const pool = new Pool(upstream.origin, {
-  connections: 64,
-  keepAliveTimeout: 30_000,
-  headersTimeout: 10_000,
-  bodyTimeout: 10_000,
-});
-const headers: Record<string, string> = { accept: 'application/json' };
-if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+const path = `${LIST_PATH}?page_size=20`;
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -54,14 +41,4 @@ const server = createServer((req, res) => {
       });
   });
 });
-server.keepAliveTimeout = 60_000;
-const host = process.env.HOST ?? '127.0.0.1';
-server.listen(Number(process.env.PORT ?? 0), host, () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://${host}:${port}` })}\n`);
-});
-process.once('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-  void pool.close().then(() => process.exit(0));
-});
+serve(server);

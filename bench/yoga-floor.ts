@@ -8,26 +8,11 @@
  * Environment: UPSTREAM_URL, PORT, HOST, LLAMA_CLOUD_API_KEY. Prints `{"url": …}` once listening.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { Pool } from 'undici';
 import type { WireSessionList } from '../src/upstream/wire.js';
 import { connectionOf } from './lib/connection-page.js';
-
-const upstream = new URL(process.env.UPSTREAM_URL ?? '');
-const apiKey = process.env.LLAMA_CLOUD_API_KEY;
-const basePath = `${upstream.pathname.replace(/\/+$/, '')}/api/v1/chat`;
-
-// The gateway's pool settings (src/upstream/client.ts).
-const pool = new Pool(upstream.origin, {
-  connections: 64,
-  keepAliveTimeout: 30_000,
-  headersTimeout: 10_000,
-  bodyTimeout: 10_000,
-});
-const headers: Record<string, string> = { accept: 'application/json' };
-if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+import { headers, LIST_PATH, pool, serve } from './lib/floor-server.js';
 
 const typeDefs = /* GraphQL */ `
   type Query {
@@ -68,7 +53,7 @@ const typeDefs = /* GraphQL */ `
 async function chatSessions(_root: unknown, args: { first?: number | null }) {
   const res = await pool.request({
     method: 'GET',
-    path: `${basePath}?page_size=${args.first ?? 20}`,
+    path: `${LIST_PATH}?page_size=${args.first ?? 20}`,
     headers,
   });
   if (res.statusCode !== 200) {
@@ -87,14 +72,4 @@ const yoga = createYoga({
 });
 
 const server = createServer(yoga);
-server.keepAliveTimeout = 60_000;
-const host = process.env.HOST ?? '127.0.0.1';
-server.listen(Number(process.env.PORT ?? 0), host, () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://${host}:${port}` })}\n`);
-});
-process.once('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-  void pool.close().then(() => process.exit(0));
-});
+serve(server);
