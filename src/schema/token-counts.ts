@@ -8,21 +8,18 @@ import type { builder } from './builder.js';
 type TokenCounts = Pick<ChatUsage, 'totalInputTokens' | 'totalOutputTokens'>;
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-export function tokenCountFields<Parent extends TokenCounts>(
-  t: PothosSchemaTypes.ObjectFieldBuilder<Types, Parent>,
-) {
+export function tokenCountFields(t: PothosSchemaTypes.ObjectFieldBuilder<Types, TokenCounts>) {
   return {
-    totalInputTokens: t.field({
+    // Exposed (no resolver): graphql-jit reads them inline, as for the session's fields.
+    totalInputTokens: t.expose('totalInputTokens', {
       type: 'SafeInt',
       nullable: true,
       description: 'Input (prompt) tokens consumed, when known.',
-      resolve: (parent) => parent.totalInputTokens,
     }),
-    totalOutputTokens: t.field({
+    totalOutputTokens: t.expose('totalOutputTokens', {
       type: 'SafeInt',
       nullable: true,
       description: 'Output (completion) tokens produced, when known.',
-      resolve: (parent) => parent.totalOutputTokens,
     }),
   };
 }
