@@ -75,18 +75,18 @@ builder.node(ChatSessionRef, {
       nullable: true,
       description: 'Indexes the session is bound to; null on unbound sessions.',
     }),
-    // Exposed, not resolved: an exposed field has no resolver, so graphql-jit reads the property
-    // inline instead of calling a function per item (bench/README.md, "Issue 14").
-    sharedAccess: t.expose('sharedAccess', {
+    sharedAccess: t.field({
       type: ChatSharedAccessRef,
       nullable: true,
       description:
         "What the session's share link grants; null when the upstream does not say (older API versions).",
+      resolve: (session) => session.sharedAccess,
     }),
-    jobMetadata: t.expose('jobMetadata', {
+    jobMetadata: t.field({
       type: ChatJobMetadataRef,
       nullable: true,
       description: 'Usage and status of the most recent run; null if the session never ran.',
+      resolve: (session) => session.jobMetadata,
     }),
   }),
 });

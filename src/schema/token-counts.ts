@@ -8,18 +8,21 @@ import type { builder } from './builder.js';
 type TokenCounts = Pick<ChatUsage, 'totalInputTokens' | 'totalOutputTokens'>;
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-export function tokenCountFields(t: PothosSchemaTypes.ObjectFieldBuilder<Types, TokenCounts>) {
+export function tokenCountFields<Parent extends TokenCounts>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, Parent>,
+) {
   return {
-    // Exposed (no resolver): graphql-jit reads them inline, as for the session's fields.
-    totalInputTokens: t.expose('totalInputTokens', {
+    totalInputTokens: t.field({
       type: 'SafeInt',
       nullable: true,
       description: 'Input (prompt) tokens consumed, when known.',
+      resolve: (parent) => parent.totalInputTokens,
     }),
-    totalOutputTokens: t.expose('totalOutputTokens', {
+    totalOutputTokens: t.field({
       type: 'SafeInt',
       nullable: true,
       description: 'Output (completion) tokens produced, when known.',
+      resolve: (parent) => parent.totalOutputTokens,
     }),
   };
 }
