@@ -96,6 +96,9 @@ export function createContextFactory({ config, client, streams, onCoalesced }: C
   const coalescer = config.upstreamCoalesce
     ? new ReadCoalescer({ onJoin: onCoalesced })
     : undefined;
+  // The server key's reads, hashed once here rather than per operation: with caller
+  // authentication every operation uses it.
+  const serverKeyReads = coalescer?.forCredential(config.apiKey);
   return ({ request, transport }: YogaInitialContext & TransportContext): RequestContext => {
     const record = requestRecord(request);
     // Verified before the context exists (src/plugins/caller-auth.ts, src/transport/graphql-ws.ts).
@@ -127,7 +130,8 @@ export function createContextFactory({ config, client, streams, onCoalesced }: C
           authorizeScope: caller && scopeAuthorizer(caller),
           // With callers authenticated, every caller's calls carry the server key: they share
           // reads, each after its own scope check (docs/architecture.md, "The call budget").
-          reads: coalescer?.forCredential(credential),
+          reads:
+            credential === config.apiKey ? serverKeyReads : coalescer?.forCredential(credential),
           call: {
             credential,
             signal: operationSignal(request, cancelled),

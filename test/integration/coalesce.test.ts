@@ -302,8 +302,9 @@ describe('deadlines', () => {
     stack = undefined;
   });
 
-  it('the shared read keeps its own UPSTREAM_TIMEOUT_MS: every waiter gets UPSTREAM_TIMEOUT', async () => {
-    const observed = await observedStack({ env: { UPSTREAM_TIMEOUT_MS: '800' } });
+  /** Two list queries on a read that hangs upstream: the second joins the first's read. */
+  async function twoWaitersOnAHungRead(env: Record<string, string>) {
+    const observed = await observedStack({ env });
     stack = observed.stack;
     stack.sandbox.faults.add({ kind: 'hang' }, { when: isList });
     const a = stack.graphql(LIST);
@@ -311,28 +312,24 @@ describe('deadlines', () => {
     const before = await observed.joins();
     const b = stack.graphql(LIST);
     await until('the second read to join', async () => (await observed.joins()) > before);
-    const [ra, rb] = await Promise.all([a, b]);
+    return Promise.all([a, b]);
+  }
+
+  it('the shared read keeps its own UPSTREAM_TIMEOUT_MS: every waiter gets UPSTREAM_TIMEOUT', async () => {
+    const [ra, rb] = await twoWaitersOnAHungRead({ UPSTREAM_TIMEOUT_MS: '800' });
     expect(codesOf(ra)).toEqual(['UPSTREAM_TIMEOUT']);
     expect(codesOf(rb)).toEqual(['UPSTREAM_TIMEOUT']);
     // A timeout is not retried past the deadline: one request, shared.
-    expect(stack.listCalls()).toHaveLength(1);
+    expect(stack!.listCalls()).toHaveLength(1);
   });
 
   it('each waiter’s execution deadline ends its own wait; the read is aborted once all left', async () => {
-    const observed = await observedStack({ env: { EXECUTION_TIMEOUT_MS: '800' } });
-    stack = observed.stack;
-    stack.sandbox.faults.add({ kind: 'hang' }, { when: isList });
-    const a = stack.graphql(LIST);
-    await until('the read upstream', () => stack!.listCalls().length === 1);
-    const before = await observed.joins();
-    const b = stack.graphql(LIST);
-    await until('the second read to join', async () => (await observed.joins()) > before);
-    const [ra, rb] = await Promise.all([a, b]);
+    const [ra, rb] = await twoWaitersOnAHungRead({ EXECUTION_TIMEOUT_MS: '800' });
     expect(codesOf(ra)).toEqual(['EXECUTION_TIMEOUT']);
     expect(codesOf(rb)).toEqual(['EXECUTION_TIMEOUT']);
-    const [call] = stack.listCalls();
+    const [call] = stack!.listCalls();
     await until('the upstream request to be aborted', () => call!.aborted);
-    expect(stack.listCalls()).toHaveLength(1);
+    expect(stack!.listCalls()).toHaveLength(1);
   });
 });
 
